@@ -1,0 +1,1 @@
+//! Edges (§2): attributes, constraints, bonuses, defer pricing, surplus and corridors.

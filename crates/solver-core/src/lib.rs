@@ -1,0 +1,20 @@
+//! # nash-solver-core
+//!
+//! The exact NASH settlement engine (`shared/spec/settlement.md`): read a challenge, build its
+//! edges, find the welfare optimum `W*` (with all-or-nothing lots and swap ratios), split the
+//! surplus by the Nash bargaining solution over the whole frontier, write the miner response
+//! with an optimality certificate, and verify responses into verdicts.
+//!
+//! No N-API here: `packages/solver-binding` maps these types to JavaScript.
+
+pub mod challenge;
+pub mod constraint;
+pub mod edges;
+pub mod error;
+pub mod jcs;
+pub mod limits;
+pub mod market;
+
+pub use challenge::Challenge;
+pub use error::{ErrorCode, NashError};
+pub use market::Market;
