@@ -7,6 +7,7 @@
 //!
 //! No N-API here: `packages/solver-binding` maps these types to JavaScript.
 
+pub mod api;
 pub mod challenge;
 pub mod constraint;
 pub mod edges;
@@ -18,3 +19,4 @@ pub mod market;
 pub use challenge::Challenge;
 pub use error::{ErrorCode, NashError};
 pub use market::Market;
+pub use api::{profile_json, solve_json, validate_json, verify_json, SolveOptions, StageTimings, VerifyOptions};
