@@ -8,6 +8,7 @@
 //! No N-API here: `packages/solver-binding` maps these types to JavaScript.
 
 pub mod api;
+pub mod certificate;
 pub mod challenge;
 pub mod constraint;
 pub mod edges;
@@ -15,8 +16,17 @@ pub mod error;
 pub mod jcs;
 pub mod limits;
 pub mod market;
+pub mod nash;
+pub mod relax;
+pub mod response;
+pub mod stability;
+pub mod verify;
+pub mod welfare;
 
 pub use challenge::Challenge;
 pub use error::{ErrorCode, NashError};
 pub use market::Market;
-pub use api::{profile_json, solve_json, validate_json, verify_json, SolveOptions, StageTimings, VerifyOptions};
+pub use api::{
+    profile_json, solve_challenge, solve_json, validate_json, verify_challenge, verify_json,
+    SolveOptions, StageTimings, VerifyOptions,
+};
