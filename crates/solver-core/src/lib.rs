@@ -10,13 +10,19 @@
 pub mod api;
 pub mod challenge;
 pub mod constraint;
+pub mod deadline;
 pub mod edges;
 pub mod error;
+pub mod flow;
 pub mod jcs;
 pub mod limits;
+pub mod lp;
 pub mod market;
 
 pub use challenge::Challenge;
+pub use deadline::Deadline;
 pub use error::{ErrorCode, NashError};
+pub use flow::{solve_transport, FlowError, Transport, TransportSolution};
+pub use lp::{solve_lp, Lp, LpError, LpSolution};
 pub use market::Market;
 pub use api::{profile_json, solve_json, validate_json, verify_json, SolveOptions, StageTimings, VerifyOptions};
