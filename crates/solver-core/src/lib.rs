@@ -11,10 +11,13 @@ pub mod api;
 pub mod certificate;
 pub mod challenge;
 pub mod constraint;
+pub mod deadline;
 pub mod edges;
 pub mod error;
+pub mod flow;
 pub mod jcs;
 pub mod limits;
+pub mod lp;
 pub mod market;
 pub mod nash;
 pub mod relax;
@@ -24,7 +27,10 @@ pub mod verify;
 pub mod welfare;
 
 pub use challenge::Challenge;
+pub use deadline::Deadline;
 pub use error::{ErrorCode, NashError};
+pub use flow::{solve_transport, FlowError, Transport, TransportSolution};
+pub use lp::{solve_lp, Lp, LpError, LpSolution};
 pub use market::Market;
 pub use api::{
     profile_json, solve_challenge, solve_json, validate_json, verify_challenge, verify_json,

@@ -1,0 +1,503 @@
+//! Welfare maximisation over a bipartite market (settlement.md §3.1) as a transportation
+//! problem, solved by the primal network simplex method.
+//!
+//! The problem `maximise Σ profit[e]·x[e]` subject to `lo[v] ≤ Σ_{e∋v} x[e] ≤ hi[v]` is
+//! modelled as a min-cost circulation: source `S` → supply node `s` with bounds `[lo, hi]`,
+//! the market arcs `s → d` with cost `−profit`, demand node `d` → sink `T` with bounds
+//! `[lo, hi]`, and `T → S` unbounded. Lower bounds are shifted into node supplies, and an
+//! artificial root with one big-M arc per node gives the initial spanning tree (so phase one
+//! and phase two are a single run; M is large enough that any feasible instance ends with no
+//! flow on artificial arcs, and the potentials of the real nodes remain exact duals because an
+//! artificial arc only adds constraints to the dual).
+//!
+//! Anti-cycling: the tree is kept *strongly feasible* (Cunningham 1976): the initial tree is,
+//! and the leaving arc is the last blocking arc met when walking the pivot cycle in the flow's
+//! direction from its apex. Ratio-test ties are detected with a tolerance so that values such
+//! as `0.6000000000000001` and `0.6` count as the same breakpoint.
+//!
+//! Pricing is block search (blocks of about √arcs, resumed where the last one stopped). The
+//! tree is stored as parent pointers plus doubly linked child lists; a pivot re-hangs one
+//! subtree and recomputes depth and potentials inside it only. Everything is deterministic:
+//! no hashing, no randomness, fixed scan order.
+
+use crate::deadline::Deadline;
+
+/// Maximise `Σ_e profit[e]·x[e]` subject to `node_lo[v] ≤ Σ_{e∋v} x[e] ≤ node_hi[v]`, `x ≥ 0`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transport {
+    /// Per node (leg): lower bound on its total, `≥ 0`.
+    pub node_lo: Vec<f64>,
+    /// Per node: upper bound on its total, `≥ node_lo`, may be `f64::INFINITY`.
+    pub node_hi: Vec<f64>,
+    /// `(supply node, demand node)`; a node is an endpoint on one side only.
+    pub arcs: Vec<(usize, usize)>,
+    /// Per arc, any sign.
+    pub profit: Vec<f64>,
+}
+
+/// An optimal vertex of a [`Transport`] problem with its node duals.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransportSolution {
+    /// Per arc, `≥ 0`.
+    pub x: Vec<f64>,
+    /// `Σ profit[e]·x[e]`.
+    pub objective: f64,
+    /// Per node `y`: `profit[e] − y[s] − y[d] ≤ tol` on every arc, `= 0` where `x > 0`;
+    /// `y > 0` only at nodes at `hi`, `y < 0` only at nodes at `lo`; 0 at isolated nodes.
+    pub dual: Vec<f64>,
+}
+
+/// Why [`solve_transport`] returned no solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowError {
+    /// The node bounds cannot all be met (typically lower bounds).
+    Infeasible,
+    /// The deadline passed first.
+    Deadline,
+    /// A positive-profit arc joins two nodes without upper bounds: the objective is unbounded.
+    Unbounded,
+    /// Malformed input: lengths differ, an index is out of range, a node is used on both
+    /// sides, a bound is negative or NaN, or a profit is not finite.
+    Invalid,
+    /// The iteration safeguard tripped (a floating-point failure of the anti-cycling rule).
+    Numerical,
+}
+
+/// Sentinel for "no node".
+const NONE: usize = usize::MAX;
+/// Arc states: nonbasic at lower bound, nonbasic at upper bound, in the spanning tree.
+const LOWER: i8 = 1;
+const UPPER: i8 = -1;
+const TREE: i8 = 0;
+/// Relative tolerances (against the largest bound / largest profit) for flow ties, the final
+/// feasibility check and reduced-cost signs.
+const FLOW_TIE_REL: f64 = 1e-12;
+const FEAS_REL: f64 = 1e-9;
+const COST_REL: f64 = 1e-11;
+/// Pivots between two deadline polls.
+const DEADLINE_POLL: usize = 64;
+
+/// Side of a node in the bipartite graph.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Isolated,
+    Supply,
+    Demand,
+}
+
+/// Min-cost flow network with a spanning-tree basis (network simplex state).
+struct Net {
+    tail: Vec<usize>,
+    head: Vec<usize>,
+    cap: Vec<f64>,
+    cost: Vec<f64>,
+    flow: Vec<f64>,
+    state: Vec<i8>,
+    parent: Vec<usize>,
+    pred: Vec<usize>,
+    /// `pred[v]` points from `v` to its parent (towards the root).
+    up: Vec<bool>,
+    depth: Vec<usize>,
+    pi: Vec<f64>,
+    first_child: Vec<usize>,
+    next_sib: Vec<usize>,
+    prev_sib: Vec<usize>,
+    next_arc: usize,
+    block: usize,
+    eps_flow: f64,
+    eps_cost: f64,
+}
+
+impl Net {
+    fn add_arc(&mut self, t: usize, h: usize, cap: f64, cost: f64) -> usize {
+        self.tail.push(t);
+        self.head.push(h);
+        self.cap.push(cap);
+        self.cost.push(cost);
+        self.flow.push(0.0);
+        self.state.push(LOWER);
+        self.tail.len() - 1
+    }
+
+    fn detach(&mut self, v: usize) {
+        let p = self.parent[v];
+        let (prev, next) = (self.prev_sib[v], self.next_sib[v]);
+        if prev == NONE {
+            if p != NONE {
+                self.first_child[p] = next;
+            }
+        } else {
+            self.next_sib[prev] = next;
+        }
+        if next != NONE {
+            self.prev_sib[next] = prev;
+        }
+        self.prev_sib[v] = NONE;
+        self.next_sib[v] = NONE;
+    }
+
+    fn attach(&mut self, v: usize, p: usize) {
+        self.parent[v] = p;
+        let old = self.first_child[p];
+        self.next_sib[v] = old;
+        self.prev_sib[v] = NONE;
+        if old != NONE {
+            self.prev_sib[old] = v;
+        }
+        self.first_child[p] = v;
+    }
+
+    /// Potential of `v` implied by its tree arc (reduced cost `cost + π_tail − π_head = 0`).
+    fn tree_pi(&self, v: usize) -> f64 {
+        let a = self.pred[v];
+        let p = self.parent[v];
+        if self.up[v] {
+            self.pi[p] - self.cost[a]
+        } else {
+            self.pi[p] + self.cost[a]
+        }
+    }
+
+    /// Recompute depth and potential in the subtree rooted at `r` (whose links are final).
+    fn refresh_subtree(&mut self, r: usize, stack: &mut Vec<usize>) {
+        stack.clear();
+        stack.push(r);
+        while let Some(v) = stack.pop() {
+            let p = self.parent[v];
+            self.depth[v] = self.depth[p] + 1;
+            self.pi[v] = self.tree_pi(v);
+            let mut c = self.first_child[v];
+            while c != NONE {
+                stack.push(c);
+                c = self.next_sib[c];
+            }
+        }
+    }
+
+    /// Block-search pricing: the most violating arc of the first block that has one.
+    fn find_entering(&mut self) -> Option<usize> {
+        let m = self.tail.len();
+        let mut best = None;
+        let mut best_v = -self.eps_cost;
+        let mut seen = 0;
+        for k in 0..m {
+            let e = (self.next_arc + k) % m;
+            let st = self.state[e];
+            if st != TREE && self.cap[e] > 0.0 {
+                let rc = self.cost[e] + self.pi[self.tail[e]] - self.pi[self.head[e]];
+                let v = f64::from(st) * rc;
+                if v < best_v {
+                    best_v = v;
+                    best = Some(e);
+                }
+            }
+            seen += 1;
+            if seen == self.block {
+                seen = 0;
+                if best.is_some() {
+                    self.next_arc = (e + 1) % m;
+                    return best;
+                }
+            }
+        }
+        if let Some(e) = best {
+            self.next_arc = (e + 1) % m;
+        }
+        best
+    }
+
+    fn join(&self, mut u: usize, mut v: usize) -> usize {
+        while u != v {
+            if self.depth[u] > self.depth[v] {
+                u = self.parent[u];
+            } else if self.depth[v] > self.depth[u] {
+                v = self.parent[v];
+            } else {
+                u = self.parent[u];
+                v = self.parent[v];
+            }
+        }
+        u
+    }
+
+    /// One pivot on entering arc `e`. Returns false when the cycle is unbounded.
+    fn pivot(&mut self, e: usize, path: &mut Vec<usize>, stack: &mut Vec<usize>) -> bool {
+        let st = self.state[e];
+        let (t, h) = (self.tail[e], self.head[e]);
+        let (first, second) = if st == LOWER { (t, h) } else { (h, t) };
+        let apex = self.join(t, h);
+        let eps = self.eps_flow;
+
+        // Ratio test. Walking the cycle in the flow's direction from the apex, the path from
+        // the apex down to `first` comes before the entering arc, the path from `second` up to
+        // the apex after it; the leaving arc is the last blocking one in that order.
+        let mut delta = self.cap[e];
+        let mut side = 0u8;
+        let mut u_out = NONE;
+        let mut u = first;
+        while u != apex {
+            let a = self.pred[u];
+            let d = if self.up[u] { self.flow[a] } else { self.cap[a] - self.flow[a] };
+            if d < delta - eps {
+                delta = d;
+                u_out = u;
+                side = 1;
+            }
+            u = self.parent[u];
+        }
+        u = second;
+        while u != apex {
+            let a = self.pred[u];
+            let d = if self.up[u] { self.cap[a] - self.flow[a] } else { self.flow[a] };
+            if d <= delta + eps {
+                delta = delta.min(d);
+                u_out = u;
+                side = 2;
+            }
+            u = self.parent[u];
+        }
+        if delta == f64::INFINITY {
+            return false;
+        }
+        let delta = delta.max(0.0);
+
+        if delta > 0.0 {
+            let val = f64::from(st) * delta;
+            self.flow[e] += val;
+            for (start, sign) in [(t, -1.0), (h, 1.0)] {
+                let mut u = start;
+                while u != apex {
+                    let a = self.pred[u];
+                    let dir = if self.up[u] { 1.0 } else { -1.0 };
+                    self.flow[a] = (self.flow[a] + sign * dir * val).clamp(0.0, self.cap[a]);
+                    u = self.parent[u];
+                }
+            }
+        }
+
+        if side == 0 {
+            // The entering arc itself blocks: it moves to its other bound, the tree stays.
+            if st == LOWER {
+                self.state[e] = UPPER;
+                self.flow[e] = self.cap[e];
+            } else {
+                self.state[e] = LOWER;
+                self.flow[e] = 0.0;
+            }
+            return true;
+        }
+
+        // The leaving arc sits exactly at the bound it reached.
+        let la = self.pred[u_out];
+        let to_zero = (side == 1) == self.up[u_out];
+        if to_zero {
+            self.flow[la] = 0.0;
+            self.state[la] = LOWER;
+        } else {
+            self.flow[la] = self.cap[la];
+            self.state[la] = UPPER;
+        }
+        self.flow[e] = self.flow[e].clamp(0.0, self.cap[e]);
+        self.state[e] = TREE;
+
+        let (u_in, v_in) = if side == 1 { (first, second) } else { (second, first) };
+        // Re-hang the path u_in → … → u_out below v_in, reversing its tree arcs.
+        path.clear();
+        let mut w = u_in;
+        loop {
+            path.push(w);
+            if w == u_out {
+                break;
+            }
+            w = self.parent[w];
+        }
+        for &w in path.iter() {
+            self.detach(w);
+        }
+        let mut prev_pred = self.pred[path[0]];
+        let mut prev_up = self.up[path[0]];
+        self.pred[path[0]] = e;
+        self.up[path[0]] = self.tail[e] == u_in;
+        self.attach(path[0], v_in);
+        for i in 1..path.len() {
+            let w = path[i];
+            let (op, ou) = (self.pred[w], self.up[w]);
+            self.pred[w] = prev_pred;
+            self.up[w] = !prev_up;
+            self.attach(w, path[i - 1]);
+            prev_pred = op;
+            prev_up = ou;
+        }
+        self.refresh_subtree(u_in, stack);
+        true
+    }
+}
+
+/// Check the input and classify nodes as supply, demand or isolated.
+fn classify(p: &Transport) -> Result<Vec<Side>, FlowError> {
+    let n = p.node_lo.len();
+    if p.node_hi.len() != n || p.profit.len() != p.arcs.len() {
+        return Err(FlowError::Invalid);
+    }
+    for v in 0..n {
+        let (lo, hi) = (p.node_lo[v], p.node_hi[v]);
+        if !lo.is_finite() || lo < 0.0 || hi.is_nan() || hi < 0.0 {
+            return Err(FlowError::Invalid);
+        }
+    }
+    if p.profit.iter().any(|c| !c.is_finite()) {
+        return Err(FlowError::Invalid);
+    }
+    let mut side = vec![Side::Isolated; n];
+    for &(s, d) in &p.arcs {
+        if s >= n || d >= n {
+            return Err(FlowError::Invalid);
+        }
+        for (v, want) in [(s, Side::Supply), (d, Side::Demand)] {
+            if side[v] == Side::Isolated {
+                side[v] = want;
+            } else if side[v] != want {
+                return Err(FlowError::Invalid);
+            }
+        }
+    }
+    Ok(side)
+}
+
+/// Solve a transportation problem to an optimal vertex with node duals.
+///
+/// # Errors
+/// [`FlowError::Infeasible`] when the lower bounds cannot be met, [`FlowError::Unbounded`]
+/// when a positive-profit arc has no upper bound on either end, [`FlowError::Deadline`] when
+/// `deadline` passes first, [`FlowError::Invalid`] on malformed input, and
+/// [`FlowError::Numerical`] if the iteration safeguard trips.
+pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSolution, FlowError> {
+    let side = classify(p)?;
+    let n = p.node_lo.len();
+    for v in 0..n {
+        if p.node_lo[v] > p.node_hi[v] || (side[v] == Side::Isolated && p.node_lo[v] > 0.0) {
+            return Err(FlowError::Infeasible);
+        }
+    }
+    let (src, snk, root) = (n, n + 1, n + 2);
+    let nodes = n + 3;
+    let max_profit = p.profit.iter().fold(0.0f64, |a, c| a.max(c.abs()));
+    let scale = p
+        .node_lo
+        .iter()
+        .chain(p.node_hi.iter())
+        .filter(|b| b.is_finite())
+        .fold(1.0f64, |a, b| a.max(b.abs()));
+    // Any path of real arcs costs at least −nodes·max_profit, so an artificial detour (two arcs
+    // of cost M) never beats a real route when M exceeds that.
+    #[allow(clippy::cast_precision_loss)] // node counts are far below 2^52
+    let big_m = (max_profit + 1.0) * (nodes as f64);
+
+    let mut net = Net {
+        tail: Vec::new(),
+        head: Vec::new(),
+        cap: Vec::new(),
+        cost: Vec::new(),
+        flow: Vec::new(),
+        state: Vec::new(),
+        parent: vec![NONE; nodes],
+        pred: vec![NONE; nodes],
+        up: vec![true; nodes],
+        depth: vec![0; nodes],
+        pi: vec![0.0; nodes],
+        first_child: vec![NONE; nodes],
+        next_sib: vec![NONE; nodes],
+        prev_sib: vec![NONE; nodes],
+        next_arc: 0,
+        block: 1,
+        eps_flow: FLOW_TIE_REL * scale,
+        eps_cost: COST_REL * max_profit.max(1.0),
+    };
+    for (e, &(s, d)) in p.arcs.iter().enumerate() {
+        net.add_arc(s, d, f64::INFINITY, -p.profit[e]);
+    }
+    // Node supplies after shifting the lower bounds of the leg arcs to zero.
+    let mut supply = vec![0.0f64; nodes];
+    for v in 0..n {
+        let (lo, hi) = (p.node_lo[v], p.node_hi[v]);
+        let (t, h) = match side[v] {
+            Side::Supply => (src, v),
+            Side::Demand => (v, snk),
+            Side::Isolated => continue,
+        };
+        net.add_arc(t, h, hi - lo, 0.0);
+        supply[t] -= lo;
+        supply[h] += lo;
+    }
+    net.add_arc(snk, src, f64::INFINITY, 0.0);
+    let first_artificial = net.tail.len();
+    for v in 0..nodes {
+        if v == root {
+            continue;
+        }
+        // Strongly feasible start: zero-flow artificial arcs point up, to the root.
+        let (t, h, f, up) = if supply[v] >= 0.0 {
+            (v, root, supply[v], true)
+        } else {
+            (root, v, -supply[v], false)
+        };
+        let a = net.add_arc(t, h, f64::INFINITY, big_m);
+        net.flow[a] = f;
+        net.state[a] = TREE;
+        net.pred[v] = a;
+        net.up[v] = up;
+        net.attach(v, root);
+        net.depth[v] = 1;
+        net.pi[v] = net.tree_pi(v);
+    }
+    let arcs = net.tail.len();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    // √arcs of a vector length is small and non-negative
+    {
+        net.block = ((arcs as f64).sqrt().ceil() as usize).max(10);
+    }
+
+    let mut path = Vec::new();
+    let mut stack = Vec::new();
+    // Strongly feasible network simplex terminates; this only guards against float mishaps.
+    let limit = 200 * (arcs + nodes) + 10_000;
+    let mut iter = 0usize;
+    while let Some(e) = net.find_entering() {
+        iter += 1;
+        if iter % DEADLINE_POLL == 0 && deadline.passed() {
+            return Err(FlowError::Deadline);
+        }
+        if iter > limit {
+            return Err(FlowError::Numerical);
+        }
+        if !net.pivot(e, &mut path, &mut stack) {
+            return Err(FlowError::Unbounded);
+        }
+    }
+    let art: f64 = net.flow[first_artificial..].iter().sum();
+    if art > FEAS_REL * scale {
+        return Err(FlowError::Infeasible);
+    }
+
+    let x: Vec<f64> = (0..p.arcs.len())
+        .map(|e| if net.flow[e] <= net.eps_flow { 0.0 } else { net.flow[e] })
+        .collect();
+    let objective = x.iter().zip(&p.profit).map(|(x, c)| x * c).sum();
+    // y_s = π_s − π_T and y_d = π_T − π_d: then profit − y_s − y_d is minus the reduced cost
+    // of the arc, and the leg arcs' reduced costs give the signs (see the module docs).
+    let dual = (0..n)
+        .map(|v| {
+            let y = match side[v] {
+                Side::Supply => net.pi[v] - net.pi[snk],
+                Side::Demand => net.pi[snk] - net.pi[v],
+                Side::Isolated => 0.0,
+            };
+            if y.abs() <= net.eps_cost {
+                0.0
+            } else {
+                y
+            }
+        })
+        .collect();
+    Ok(TransportSolution { x, objective, dual })
+}
