@@ -15,6 +15,8 @@ pub mod error;
 pub mod jcs;
 pub mod limits;
 pub mod market;
+pub mod master;
+pub mod split;
 
 pub use challenge::Challenge;
 pub use error::{ErrorCode, NashError};
