@@ -25,6 +25,8 @@ pub mod response;
 pub mod stability;
 pub mod verify;
 pub mod welfare;
+pub mod master;
+pub mod split;
 
 pub use challenge::Challenge;
 pub use deadline::Deadline;
