@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod edges;
 pub mod error;
 pub mod flow;
+pub mod frontier_ipm;
 pub mod jcs;
 pub mod limits;
 pub mod lp;

@@ -24,7 +24,7 @@ use crate::split::{nash_split, Trade};
 use crate::welfare::{OptimalPattern, Welfare};
 
 /// Stop column generation when the first-order gap is below this (relative).
-const FIRST_ORDER_STOP: f64 = 1e-13;
+const FIRST_ORDER_STOP: f64 = 1e-10;
 /// Column generation never needs more columns than parties + 1 in exact arithmetic; this cap
 /// only guards against floating-point stalls.
 const MAX_COLUMNS_OVER_PARTIES: usize = 64;
@@ -207,28 +207,132 @@ pub fn nash_for_pattern(
         });
     }
 
+    // 1. Fast path: the welfare stage's allocation, split exactly, already passes the
+    //    first-order test (always so when the optimal face is one allocation).
+    let first = columns[0].clone();
+    if first_order_gap(market, &face, &w, &first.u, deadline, window_ms)? <= FIRST_ORDER_STOP {
+        return Ok(settlement_of(first, p_plus, index));
+    }
+    // 2. A degenerate face: an interior-point solve of the whole program, then the exact split
+    //    of its allocation.
+    let ipm = crate::frontier_ipm::solve(market, &face, &w, deadline);
+    // An interior point keeps every usable edge slightly positive: drop the dust (far below
+    // any tolerance of §3) so that the settlement lists only real trades.
+    let dust = 1e-9 * quantity_scale(market);
+    let ipm = ipm.map(|(mut x, s)| {
+        x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
+        (x, s)
+    });
+    if let Some((x, _)) = ipm.filter(|(x, _)| on_face(market, &face, x)) {
+        let col = split_allocation(market, &x);
+        let gap = first_order_gap(market, &face, &w, &col.u, deadline, window_ms)?;
+        if std::env::var("NASH_DEBUG").is_ok() {
+            eprintln!("ipm: first-order gap {gap}");
+        }
+        if gap <= FIRST_ORDER_STOP {
+            return Ok(settlement_of(col, p_plus, index));
+        }
+        columns.push(col);
+    }
+    // 3. Column generation (simplicial decomposition) from everything found so far.
+    let best = column_generation(market, &face, &w, columns, deadline, window_ms)?;
+    Ok(settlement_of(best, p_plus, index))
+}
+
+/// True when a flow respects the face's leg bounds and ratios (1e-7 relative, well inside §3's 1e-6) and uses only
+/// its edges: a guard on the interior-point result before it is trusted.
+fn on_face(market: &Market, face: &Face, x: &[f64]) -> bool {
+    let totals = crate::welfare::leg_totals(market, x);
+    let legs_ok = (0..market.legs.len()).all(|l| {
+        let tol = 1e-7 * face.leg_hi[l].abs().max(1.0);
+        totals[l] >= face.leg_lo[l] - tol && totals[l] <= face.leg_hi[l] + tol
+    });
+    let edges_ok = x.iter().zip(&face.edge_allowed).all(|(&xe, &ok)| ok || xe == 0.0);
+    let ratios_ok = market.ratios.iter().all(|r| {
+        let limit = r.give_per_get_max * totals[r.get];
+        totals[r.give] <= limit + 1e-7 * limit.abs().max(1.0)
+    });
+    legs_ok && edges_ok && ratios_ok
+}
+
+fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
+    Settlement { x: c.x, seller_share: c.share, utility: c.u, p_plus, pattern }
+}
+
+/// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`.
+fn first_order_gap(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    u: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<f64> {
+    let n = market.parties.len();
+    if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
+        return Ok(f64::INFINITY);
+    }
+    let pi: Vec<f64> = (0..n).map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 }).collect();
+    let w_sum: f64 = w.iter().sum();
+    let (_, _, best) = oracle(market, face, &pi, deadline, window_ms)?;
+    let value: f64 = (0..n).map(|i| pi[i] * best[i]).sum();
+    Ok(value / w_sum - 1.0)
+}
+
+/// The column with the best Nash objective.
+fn best_column(market: &Market, w: &[f64], columns: Vec<Column>) -> Column {
+    let score = |c: &Column| -> f64 {
+        (0..market.parties.len())
+            .filter(|&i| w[i] > 0.0)
+            .map(|i| if c.u[i] > 0.0 { w[i] * c.u[i].ln() } else { f64::NEG_INFINITY })
+            .sum()
+    };
+    let mut best: Option<(f64, Column)> = None;
+    for c in columns {
+        let s = score(&c);
+        if best.as_ref().is_none_or(|(b, _)| s > *b) {
+            best = Some((s, c));
+        }
+    }
+    best.map(|(_, c)| c).unwrap_or_else(|| Column { u: Vec::new(), x: Vec::new(), share: Vec::new() })
+}
+
+/// Simplicial decomposition: the master over the columns' utility vectors, the oracle for a
+/// new vertex, until the first-order condition holds; then the mixed allocation split exactly.
+fn column_generation(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    mut columns: Vec<Column>,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Column> {
+    let n = market.parties.len();
+    let w_sum: f64 = w.iter().sum();
+    let max_columns = columns.len() + n + MAX_COLUMNS_OVER_PARTIES;
     let mut lambda: Option<Vec<f64>> = None;
-    let max_columns = n + MAX_COLUMNS_OVER_PARTIES;
     loop {
         if deadline.passed() {
             return Err(NashError::deadline(window_ms));
         }
         let vectors: Vec<Vec<f64>> = columns.iter().map(|c| c.u.clone()).collect();
-        let m = solve_master(&w, &vectors, lambda.as_deref()).map_err(|e| match e {
-            MasterError::Infeasible => NashError::internal("Nash master: a party of P+ has no column"),
-            MasterError::Numerical => NashError::internal("Nash master lost numerical stability"),
-        })?;
-        let pi: Vec<f64> =
-            (0..n).map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 }).collect();
-        let (x, share, u) = oracle(market, &face, &pi, deadline, window_ms)?;
+        let m = match solve_master(w, &vectors, lambda.as_deref()) {
+            Ok(m) => m,
+            Err(MasterError::Infeasible) => {
+                return Err(NashError::internal("Nash master: a party of P+ has no column"))
+            }
+            // The master is the last resort: keep the best column found so far; the response
+            // then states honestly whether it passes the first-order test.
+            Err(MasterError::Numerical) => return Ok(best_column(market, w, columns)),
+        };
+        let pi: Vec<f64> = (0..n).map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 }).collect();
+        let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
         let value: f64 = (0..n).map(|i| pi[i] * u[i]).sum();
-        let mut done = value <= (1.0 + FIRST_ORDER_STOP) * w_sum || columns.len() >= max_columns;
-        if !done && columns.iter().any(|c| c.u == u) {
-            // The oracle returned a column the master already has: no progress is possible
-            // beyond floating-point noise.
-            done = true;
+        let stalled = columns.iter().any(|c| c.u == u) || columns.len() >= max_columns;
+        if std::env::var("NASH_DEBUG").is_ok() {
+            eprintln!("cg: columns {} value/w {} master {} stalled {stalled}", columns.len(), value / w_sum - 1.0, m.objective);
         }
-        if done {
+        if value <= (1.0 + FIRST_ORDER_STOP) * w_sum || stalled {
             lambda = Some(m.lambda);
             break;
         }
@@ -237,16 +341,13 @@ pub fn nash_for_pattern(
         lambda = Some(next);
         columns.push(Column { u, x, share });
     }
-
-    // Mix the allocations and split the mixture exactly.
     let lambda = lambda.unwrap_or_default();
     let mut x = vec![0.0; market.edges.len()];
     for (c, &l) in columns.iter().zip(&lambda) {
-        if l <= 0.0 {
-            continue;
-        }
-        for (xe, ce) in x.iter_mut().zip(&c.x) {
-            *xe += l * ce;
+        if l > 0.0 {
+            for (xe, ce) in x.iter_mut().zip(&c.x) {
+                *xe += l * ce;
+            }
         }
     }
     let zero = 1e-12 * quantity_scale(market);
@@ -256,7 +357,15 @@ pub fn nash_for_pattern(
         }
     }
     let exact = split_allocation(market, &x);
-    Ok(Settlement { x, seller_share: exact.share, utility: exact.u, p_plus, pattern: index })
+    if std::env::var("NASH_DEBUG").is_ok() {
+        let obj = |u: &[f64]| -> f64 { (0..n).filter(|&i| w[i] > 0.0).map(|i| w[i] * u[i].ln()).sum() };
+        let mut mix_u = vec![0.0; n];
+        for (c, &l) in columns.iter().zip(&lambda) {
+            for i in 0..n { mix_u[i] += l * c.u[i]; }
+        }
+        eprintln!("cg final: master-mix objective {} exact-split objective {} lambda-sum {}", obj(&mix_u), obj(&exact.u), lambda.iter().sum::<f64>());
+    }
+    Ok(exact)
 }
 
 /// Compare two settlements by the Nash objective over `P+`: more parties of `P+` with a positive

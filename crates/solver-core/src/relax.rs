@@ -111,6 +111,11 @@ fn flow_error(e: FlowError, window: u64) -> NashError {
         FlowError::Infeasible => {
             NashError::internal("the penalised transportation problem reported infeasible")
         }
+        FlowError::Unbounded => NashError::internal("the transportation problem is unbounded"),
+        FlowError::Invalid => NashError::internal("the transportation problem was malformed"),
+        FlowError::Numerical => {
+            NashError::internal("the network simplex lost numerical stability")
+        }
     }
 }
 
@@ -120,6 +125,7 @@ fn lp_error(e: LpError, window: u64) -> NashError {
         LpError::Infeasible => NashError::internal("the penalised LP reported infeasible"),
         LpError::Unbounded => NashError::internal("the welfare LP reported unbounded"),
         LpError::Numerical => NashError::internal("the LP engine lost numerical stability"),
+        LpError::Invalid => NashError::internal("the LP was malformed"),
     }
 }
 

@@ -8,6 +8,9 @@ use crate::market::Market;
 use crate::nash::oracle;
 use crate::relax::Face;
 
+/// Utilities below this fraction of the largest count as zero in the first-order test.
+pub const ZERO_UTILITY_REL: f64 = 1e-9;
+
 /// First-order test on the frontier: with `π_i = w_i / u_i` over `P+`,
 /// `max over the face of Σ π_i u'_i <= (1 + tol) Σ_{P+} w_i`, and no party of `P+` at zero.
 ///
@@ -22,7 +25,10 @@ pub fn frontier_stable(
     window_ms: u64,
 ) -> Result<bool> {
     let n = market.parties.len();
-    if (0..n).any(|i| p_plus[i] && utility[i] <= 0.0) {
+    // A share this far below the largest is zero for the test: its `π` would span more orders
+    // of magnitude than the oracle's arithmetic can rank.
+    let floor = ZERO_UTILITY_REL * utility.iter().fold(0.0_f64, |a, &b| a.max(b));
+    if (0..n).any(|i| p_plus[i] && utility[i] <= floor) {
         return Ok(false);
     }
     let pi: Vec<f64> = (0..n)

@@ -235,7 +235,7 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
                 let buyer_u = good["settlement"]["parties"][t["buyer"].as_str().unwrap()]["utility"]
                     .as_f64()
                     .unwrap_or(0.0);
-                edge.surplus > 0.01 && p > edge.floor + 1e-3 && moved > 0.05 * buyer_u
+                edge.surplus > 0.01 && p > edge.floor + 1e-3 && p < edge.ceiling - 1e-3 && moved > 0.05 * buyer_u
             })
         });
         if let Some(k) = split {
