@@ -176,8 +176,8 @@ pub fn build_market(c: &Challenge) -> Market {
             let floor = cost - seller_bonus;
             let ceiling = value + buyer_bonus;
             let surplus = ceiling - floor;
-            // `!(>= 0)` also drops a NaN, which validation makes impossible anyway.
-            if !(surplus >= 0.0) {
+            // A NaN (impossible after validation) is dropped too.
+            if surplus.is_nan() || surplus < 0.0 {
                 continue;
             }
             edges.push(Edge {
