@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::constraint::Constraint;
 use crate::error::{ErrorCode, NashError, Result};
 use crate::limits::{
-    CHALLENGE_ID_HEX_MAX, CHALLENGE_ID_HEX_MIN, DEFAULT_CURRENCY, DEFAULT_WEIGHT, MAX_CONSTRAINT_STRINGS,
-    MAX_JSON_BYTES, MAX_PARTIES, PARTY_ID_MAX_LEN, RESPONSE_WINDOW_DEFAULT_MS, RESPONSE_WINDOW_MAX_MS,
-    RESPONSE_WINDOW_MIN_MS, SPEC_VERSION,
+    CHALLENGE_ID_HEX_MAX, CHALLENGE_ID_HEX_MIN, DEFAULT_CURRENCY, DEFAULT_WEIGHT,
+    MAX_CONSTRAINT_STRINGS, MAX_JSON_BYTES, MAX_PARTIES, PARTY_ID_MAX_LEN,
+    RESPONSE_WINDOW_DEFAULT_MS, RESPONSE_WINDOW_MAX_MS, RESPONSE_WINDOW_MIN_MS, SPEC_VERSION,
 };
 
 /// Deepest nesting of arrays and objects the reader accepts (a top-level value is level 1). The
@@ -75,8 +75,17 @@ pub struct SupplySpec {
 pub enum Intent {
     Buy(DemandSpec),
     Sell(SupplySpec),
-    Defer { resource: String, current: f64, compensation_min: f64, per: CompensationPer },
-    Swap { give: SupplySpec, get: DemandSpec, give_per_get_max: Option<f64> },
+    Defer {
+        resource: String,
+        current: f64,
+        compensation_min: f64,
+        per: CompensationPer,
+    },
+    Swap {
+        give: SupplySpec,
+        get: DemandSpec,
+        give_per_get_max: Option<f64>,
+    },
 }
 
 impl Intent {
@@ -166,9 +175,9 @@ impl<'a> Reader<'a> {
         self.skip_ws();
         match self.b.get(self.pos) {
             None => Err(self.err("unexpected end of input")),
-            Some(b'{' | b'[') if depth >= MAX_JSON_DEPTH => {
-                Err(invalid_json(format!("nested deeper than {MAX_JSON_DEPTH} levels")))
-            }
+            Some(b'{' | b'[') if depth >= MAX_JSON_DEPTH => Err(invalid_json(format!(
+                "nested deeper than {MAX_JSON_DEPTH} levels"
+            ))),
             Some(b'{') => {
                 self.pos += 1;
                 let mut entries: Vec<(String, Json)> = Vec::new();
@@ -233,7 +242,10 @@ impl<'a> Reader<'a> {
     }
 
     fn digits(&mut self) -> usize {
-        let n = self.b[self.pos..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = self.b[self.pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         self.pos += n;
         n
     }
@@ -257,11 +269,17 @@ impl<'a> Reader<'a> {
             }
         }
         // Rust's parser rounds correctly and gives +-inf on overflow (kept: NOT_FINITE where read).
-        self.text[start..self.pos].parse::<f64>().map(Json::Num).map_err(|_| self.err("bad number"))
+        self.text[start..self.pos]
+            .parse::<f64>()
+            .map(Json::Num)
+            .map_err(|_| self.err("bad number"))
     }
 
     fn hex4(&mut self) -> Result<u32> {
-        let h = self.text.get(self.pos..self.pos + 4).ok_or_else(|| self.err("short \\u escape"))?;
+        let h = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.err("short \\u escape"))?;
         let v = u32::from_str_radix(h, 16).map_err(|_| self.err("bad \\u escape"))?;
         if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Err(self.err("bad \\u escape"));
@@ -275,7 +293,10 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let mut out = String::new();
         loop {
-            let run = self.b[self.pos..].iter().take_while(|&&c| c != b'"' && c != b'\\' && c >= 0x20).count();
+            let run = self.b[self.pos..]
+                .iter()
+                .take_while(|&&c| c != b'"' && c != b'\\' && c >= 0x20)
+                .count();
             // The run stops at an ASCII byte or the end, so it ends on a char boundary.
             out.push_str(&self.text[self.pos..self.pos + run]);
             self.pos += run;
@@ -286,7 +307,10 @@ impl<'a> Reader<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let c = *self.b.get(self.pos).ok_or_else(|| self.err("unterminated string"))?;
+                    let c = *self
+                        .b
+                        .get(self.pos)
+                        .ok_or_else(|| self.err("unterminated string"))?;
                     self.pos += 1;
                     match c {
                         b'"' => out.push('"'),
@@ -324,7 +348,11 @@ impl<'a> Reader<'a> {
 }
 
 fn read_json(text: &str) -> Result<Json> {
-    let mut r = Reader { text, b: text.as_bytes(), pos: 0 };
+    let mut r = Reader {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+    };
     let v = r.value(0)?;
     r.skip_ws();
     if r.pos != r.b.len() {
@@ -337,7 +365,9 @@ fn read_json(text: &str) -> Result<Json> {
 fn from_serde(v: &serde_json::Value, depth: usize) -> Result<Json> {
     use serde_json::Value as V;
     if depth >= MAX_JSON_DEPTH && matches!(v, V::Array(_) | V::Object(_)) {
-        return Err(invalid_json(format!("nested deeper than {MAX_JSON_DEPTH} levels")));
+        return Err(invalid_json(format!(
+            "nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
     }
     Ok(match v {
         V::Null => Json::Null,
@@ -345,10 +375,16 @@ fn from_serde(v: &serde_json::Value, depth: usize) -> Result<Json> {
         // A serde_json Number is always finite unless built with arbitrary_precision.
         V::Number(n) => Json::Num(n.as_f64().unwrap_or(f64::NAN)),
         V::String(s) => Json::Str(s.clone()),
-        V::Array(a) => Json::Arr(a.iter().map(|x| from_serde(x, depth + 1)).collect::<Result<_>>()?),
-        V::Object(o) => {
-            Json::Obj(o.iter().map(|(k, x)| Ok((k.clone(), from_serde(x, depth + 1)?))).collect::<Result<_>>()?)
-        }
+        V::Array(a) => Json::Arr(
+            a.iter()
+                .map(|x| from_serde(x, depth + 1))
+                .collect::<Result<_>>()?,
+        ),
+        V::Object(o) => Json::Obj(
+            o.iter()
+                .map(|(k, x)| Ok((k.clone(), from_serde(x, depth + 1)?)))
+                .collect::<Result<_>>()?,
+        ),
     })
 }
 
@@ -381,7 +417,11 @@ fn field<'a>(o: &'a Obj, key: &str) -> Option<&'a Json> {
 }
 
 fn type_err(path: &str, want: &str, got: &Json) -> NashError {
-    NashError::new(ErrorCode::Type, path, format!("{path} must be {want}, not {}", kind(got)))
+    NashError::new(
+        ErrorCode::Type,
+        path,
+        format!("{path} must be {want}, not {}", kind(got)),
+    )
 }
 
 fn range_err(path: &str, rule: &str) -> NashError {
@@ -392,7 +432,11 @@ fn required<'a>(o: &'a Obj, prefix: &str, key: &str) -> Result<(&'a Json, String
     let path = join(prefix, key);
     match field(o, key) {
         Some(v) => Ok((v, path)),
-        None => Err(NashError::new(ErrorCode::Missing, path.clone(), format!("{path} is required"))),
+        None => Err(NashError::new(
+            ErrorCode::Missing,
+            path.clone(),
+            format!("{path} is required"),
+        )),
     }
 }
 
@@ -413,7 +457,11 @@ fn as_str<'a>(j: &'a Json, path: &str) -> Result<&'a str> {
 fn as_num(j: &Json, path: &str) -> Result<f64> {
     match j {
         Json::Num(x) if x.is_finite() => Ok(*x),
-        Json::Num(_) => Err(NashError::new(ErrorCode::NotFinite, path, format!("{path} is not a finite number"))),
+        Json::Num(_) => Err(NashError::new(
+            ErrorCode::NotFinite,
+            path,
+            format!("{path} is not a finite number"),
+        )),
         other => Err(type_err(path, "a number", other)),
     }
 }
@@ -422,7 +470,11 @@ fn as_num(j: &Json, path: &str) -> Result<f64> {
 fn as_int(j: &Json, path: &str) -> Result<f64> {
     let x = as_num(j, path)?;
     if x.fract() != 0.0 {
-        return Err(NashError::new(ErrorCode::Type, path, format!("{path} must be an integer, not {x}")));
+        return Err(NashError::new(
+            ErrorCode::Type,
+            path,
+            format!("{path} must be an integer, not {x}"),
+        ));
     }
     Ok(x)
 }
@@ -469,7 +521,10 @@ fn resource(o: &Obj, prefix: &str) -> Result<String> {
 
 fn min_le_max(min: f64, max: f64, min_path: &str) -> Result<()> {
     if min > max {
-        return Err(range_err(min_path, &format!("({min}) is above the leg's maximum ({max})")));
+        return Err(range_err(
+            min_path,
+            &format!("({min}) is above the leg's maximum ({max})"),
+        ));
     }
     Ok(())
 }
@@ -481,28 +536,45 @@ fn demand(o: &Obj, prefix: &str, max_positive: bool) -> Result<DemandSpec> {
     let min = opt_non_negative(q, &qp, "min")?;
     let (v, max_path) = required(q, &qp, "max")?;
     let max = as_num(v, &max_path)?;
-    let max = if max_positive { positive(max, &max_path)? } else { non_negative(max, &max_path)? };
+    let max = if max_positive {
+        positive(max, &max_path)?
+    } else {
+        non_negative(max, &max_path)?
+    };
     min_le_max(min, max, &join(&qp, "min"))?;
     let (p, pp) = req_obj(o, prefix, "price")?;
     let price_max = req_non_negative(p, &pp, "max")?;
-    Ok(DemandSpec { resource, min, max, price_max })
+    Ok(DemandSpec {
+        resource,
+        min,
+        max,
+        price_max,
+    })
 }
 
 fn is_party_id(id: &str) -> bool {
     (1..=PARTY_ID_MAX_LEN).contains(&id.len())
-        && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
 }
 
 fn is_challenge_id(id: &str) -> bool {
     id.strip_prefix("0x").is_some_and(|hex| {
         (CHALLENGE_ID_HEX_MIN..=CHALLENGE_ID_HEX_MAX).contains(&hex.len())
-            && hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            && hex
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
     })
 }
 
 fn constraint(text: &str, path: &str, party_id: &str) -> Result<Constraint> {
     Constraint::parse(text).map_err(|e| {
-        NashError::new(e.code, path, format!("party {party_id}: constraint {text:?}: {}", e.message))
+        NashError::new(
+            e.code,
+            path,
+            format!("party {party_id}: constraint {text:?}: {}", e.message),
+        )
     })
 }
 
@@ -516,11 +588,17 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
         return Err(NashError::new(
             ErrorCode::Format,
             path,
-            format!("party id {id:?} must be 1..{PARTY_ID_MAX_LEN} characters of A-Z a-z 0-9 _ . : -"),
+            format!(
+                "party id {id:?} must be 1..{PARTY_ID_MAX_LEN} characters of A-Z a-z 0-9 _ . : -"
+            ),
         ));
     }
     if !ids.insert(id.to_string()) {
-        return Err(NashError::new(ErrorCode::DuplicateId, path, format!("party id {id:?} appears twice")));
+        return Err(NashError::new(
+            ErrorCode::DuplicateId,
+            path,
+            format!("party id {id:?} appears twice"),
+        ));
     }
 
     let (v, intent_path) = required(o, &pre, "intent")?;
@@ -548,7 +626,11 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
                     non_negative(*x, &path)?;
                 }
                 ("duration_hours", AttrValue::Str(_)) => {
-                    return Err(NashError::new(ErrorCode::Type, path.clone(), format!("{path} must be a number, not a string")));
+                    return Err(NashError::new(
+                        ErrorCode::Type,
+                        path.clone(),
+                        format!("{path} must be a number, not a string"),
+                    ));
                 }
                 _ => {}
             }
@@ -559,7 +641,9 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
     let mut constraints = Vec::new();
     if let Some(v) = field(o, "constraints") {
         let cp = join(&pre, "constraints");
-        let Json::Arr(items) = v else { return Err(type_err(&cp, "an array", v)) };
+        let Json::Arr(items) = v else {
+            return Err(type_err(&cp, "an array", v));
+        };
         for (j, item) in items.iter().enumerate() {
             let path = format!("{cp}[{j}]");
             constraints.push(constraint(as_str(item, &path)?, &path, id)?);
@@ -569,7 +653,9 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
     let mut preferences = Vec::new();
     if let Some(v) = field(o, "preferences") {
         let pp = join(&pre, "preferences");
-        let Json::Arr(items) = v else { return Err(type_err(&pp, "an array", v)) };
+        let Json::Arr(items) = v else {
+            return Err(type_err(&pp, "an array", v));
+        };
         for (j, item) in items.iter().enumerate() {
             let ip = format!("{pp}[{j}]");
             let po = as_obj(item, &ip)?;
@@ -594,13 +680,22 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
             let resource = resource(o, &pre)?;
             let (q, qp) = req_obj(o, &pre, "quantity")?;
             // `max` is accepted for `available`; `available` wins when both are present.
-            let key = if field(q, "available").is_none() && field(q, "max").is_some() { "max" } else { "available" };
+            let key = if field(q, "available").is_none() && field(q, "max").is_some() {
+                "max"
+            } else {
+                "available"
+            };
             let available = req_non_negative(q, &qp, key)?;
             let min = opt_non_negative(q, &qp, "min")?;
             min_le_max(min, available, &join(&qp, "min"))?;
             let (p, pp) = req_obj(o, &pre, "price")?;
             let price_min = req_non_negative(p, &pp, "min")?;
-            Intent::Sell(SupplySpec { resource, available, min, price_min })
+            Intent::Sell(SupplySpec {
+                resource,
+                available,
+                min,
+                price_min,
+            })
         }
         "defer" => {
             let resource = resource(o, &pre)?;
@@ -620,13 +715,20 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
                             return Err(NashError::new(
                                 ErrorCode::Format,
                                 path,
-                                format!("compensation.per {other:?} is not \"unit\" or \"hour_deferred\""),
+                                format!(
+                                "compensation.per {other:?} is not \"unit\" or \"hour_deferred\""
+                            ),
                             ))
                         }
                     }
                 }
             };
-            Intent::Defer { resource, current, compensation_min, per }
+            Intent::Defer {
+                resource,
+                current,
+                compensation_min,
+                per,
+            }
         }
         _ => {
             let (g, gp) = req_obj(o, &pre, "give")?;
@@ -635,7 +737,12 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
             let available = req_non_negative(q, &qp, "max")?;
             let (p, pp) = req_obj(g, &gp, "price")?;
             let price_min = req_non_negative(p, &pp, "min")?;
-            let give = SupplySpec { resource: give_resource, available, min: 0.0, price_min };
+            let give = SupplySpec {
+                resource: give_resource,
+                available,
+                min: 0.0,
+                price_min,
+            };
             let (t, tp) = req_obj(o, &pre, "get")?;
             let get = demand(t, &tp, false)?;
             if get.resource == give.resource {
@@ -654,11 +761,23 @@ fn party(j: &Json, i: usize, ids: &mut HashSet<String>) -> Result<Party> {
                     Some(positive(as_num(x, &xp)?, &xp)?)
                 }
             };
-            Intent::Swap { give, get, give_per_get_max }
+            Intent::Swap {
+                give,
+                get,
+                give_per_get_max,
+            }
         }
     };
 
-    Ok(Party { id: id.to_string(), input_index: i, intent, attributes, constraints, preferences, weight })
+    Ok(Party {
+        id: id.to_string(),
+        input_index: i,
+        intent,
+        attributes,
+        constraints,
+        preferences,
+        weight,
+    })
 }
 
 fn challenge(doc: &Json) -> Result<Challenge> {
@@ -715,7 +834,8 @@ fn challenge(doc: &Json) -> Result<Challenge> {
                     &format!("must be in {RESPONSE_WINDOW_MIN_MS}..{RESPONSE_WINDOW_MAX_MS}"),
                 ));
             }
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // integral, in 1..=10000
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            // integral, in 1..=10000
             let w = w as u64;
             w
         }
@@ -743,7 +863,9 @@ fn challenge(doc: &Json) -> Result<Challenge> {
     }
 
     let (v, _) = required(o, "", "parties")?;
-    let Json::Arr(items) = v else { return Err(type_err("parties", "an array", v)) };
+    let Json::Arr(items) = v else {
+        return Err(type_err("parties", "an array", v));
+    };
     if items.is_empty() {
         return Err(range_err("parties", "must hold at least one party"));
     }
@@ -751,27 +873,38 @@ fn challenge(doc: &Json) -> Result<Challenge> {
         return Err(NashError::new(
             ErrorCode::Limit,
             "parties",
-            format!("{} parties, more than the limit of {MAX_PARTIES}", items.len()),
+            format!(
+                "{} parties, more than the limit of {MAX_PARTIES}",
+                items.len()
+            ),
         ));
     }
     let strings: usize = items
         .iter()
         .filter_map(|p| if let Json::Obj(o) = p { Some(o) } else { None })
-        .flat_map(|o| ["constraints", "preferences"].map(|k| match field(o, k) {
-            Some(Json::Arr(a)) => a.len(),
-            _ => 0,
-        }))
+        .flat_map(|o| {
+            ["constraints", "preferences"].map(|k| match field(o, k) {
+                Some(Json::Arr(a)) => a.len(),
+                _ => 0,
+            })
+        })
         .sum();
     if strings > MAX_CONSTRAINT_STRINGS {
         return Err(NashError::new(
             ErrorCode::Limit,
             "parties",
-            format!("{strings} constraint strings, more than the limit of {MAX_CONSTRAINT_STRINGS}"),
+            format!(
+                "{strings} constraint strings, more than the limit of {MAX_CONSTRAINT_STRINGS}"
+            ),
         ));
     }
 
     let mut ids = HashSet::new();
-    let mut parties = items.iter().enumerate().map(|(i, p)| party(p, i, &mut ids)).collect::<Result<Vec<_>>>()?;
+    let mut parties = items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| party(p, i, &mut ids))
+        .collect::<Result<Vec<_>>>()?;
     // The engine's canonical order: by id, bytewise. Ids are unique, so the order is total.
     parties.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
 
@@ -796,7 +929,10 @@ pub fn parse_challenge(text: &str) -> Result<Challenge> {
         return Err(NashError::new(
             ErrorCode::TooLarge,
             "$",
-            format!("{} bytes, more than the limit of {MAX_JSON_BYTES}", text.len()),
+            format!(
+                "{} bytes, more than the limit of {MAX_JSON_BYTES}",
+                text.len()
+            ),
         ));
     }
     challenge(&read_json(text)?)
@@ -817,7 +953,9 @@ mod tests {
     #[test]
     fn reader_keeps_overflow_and_last_duplicate() {
         let j = read_json(r#"{"a":1e999,"b":1,"b":2}"#).expect("reads");
-        let Json::Obj(o) = j else { panic!("object expected") };
+        let Json::Obj(o) = j else {
+            panic!("object expected")
+        };
         assert_eq!(field(&o, "a"), Some(&Json::Num(f64::INFINITY)));
         assert_eq!(field(&o, "b"), Some(&Json::Num(2.0)));
         assert_eq!(o.len(), 2);

@@ -99,7 +99,10 @@ enum Token {
 }
 
 fn syntax(message: impl Into<String>) -> ConstraintError {
-    ConstraintError { code: ErrorCode::ConstraintSyntax, message: message.into() }
+    ConstraintError {
+        code: ErrorCode::ConstraintSyntax,
+        message: message.into(),
+    }
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -204,7 +207,11 @@ fn lex(text: &str) -> Result<Vec<Token>, ConstraintError> {
                 pos = end;
             }
             _ if is_ident_start(c) => {
-                let end = pos + b[pos..].iter().take_while(|&&x| is_ident_continue(x)).count();
+                let end = pos
+                    + b[pos..]
+                        .iter()
+                        .take_while(|&&x| is_ident_continue(x))
+                        .count();
                 out.push(Token::Ident(text[pos..end].to_string()));
                 pos = end;
             }
@@ -222,7 +229,9 @@ fn value_of(tok: Option<&Token>) -> Result<AttrValue, ConstraintError> {
     match tok {
         Some(Token::Num(x)) => Ok(AttrValue::Num(*x)),
         Some(Token::Ident(s) | Token::Str(s)) => Ok(AttrValue::Str(s.clone())),
-        _ => Err(syntax("expected a value (number, identifier or quoted string)")),
+        _ => Err(syntax(
+            "expected a value (number, identifier or quoted string)",
+        )),
     }
 }
 
@@ -280,7 +289,12 @@ impl Constraint {
                 message: format!("`{op}` needs a number, not a string"),
             });
         }
-        Ok(Self { text: text.to_string(), attr, op, values })
+        Ok(Self {
+            text: text.to_string(),
+            attr,
+            op,
+            values,
+        })
     }
 
     /// Truth of the constraint on an edge (§1.2). A missing attribute makes every operator false,
@@ -301,7 +315,8 @@ impl Constraint {
             Op::In => self.values.iter().any(equals),
             Op::NotIn => !self.values.iter().any(equals),
             Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let (AttrValue::Num(a), Some(AttrValue::Num(b))) = (actual, self.values.first()) else {
+                let (AttrValue::Num(a), Some(AttrValue::Num(b))) = (actual, self.values.first())
+                else {
                     return false;
                 };
                 match self.op {
@@ -325,7 +340,10 @@ mod tests {
         assert_eq!((c.attr.as_str(), c.op), ("hours", Op::Le));
         let c = Constraint::parse("region not  in [US,'EU']").expect("parses");
         assert_eq!(c.op, Op::NotIn);
-        assert_eq!(c.values, vec![AttrValue::Str("US".into()), AttrValue::Str("EU".into())]);
+        assert_eq!(
+            c.values,
+            vec![AttrValue::Str("US".into()), AttrValue::Str("EU".into())]
+        );
     }
 
     #[test]

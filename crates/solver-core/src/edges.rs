@@ -30,7 +30,14 @@ impl FromIterator<(String, AttrValue)> for EdgeAttrs {
 
 /// Names §2 computes. They are never copied from the supply party's attributes, even when the
 /// computed value is absent (e.g. no latency is known): the table defines them, not the party.
-const COMPUTED: [&str; 6] = ["region", "buyer_region", "latency_ms", "hours", "seller", "buyer"];
+const COMPUTED: [&str; 6] = [
+    "region",
+    "buyer_region",
+    "latency_ms",
+    "hours",
+    "seller",
+    "buyer",
+];
 
 /// Region of a party's supply leg (§1.1): `attributes.region`, else the value of its constraint
 /// `region = X` (the first such constraint).
@@ -100,8 +107,14 @@ pub fn edge_attrs(c: &Challenge, supply: &Party, demand: &Party) -> EdgeAttrs {
 fn unit_cost(intent: &Intent, hours: f64) -> f64 {
     match intent {
         Intent::Sell(s) | Intent::Swap { give: s, .. } => s.price_min,
-        Intent::Defer { compensation_min, per: CompensationPer::HourDeferred, .. } => compensation_min * hours,
-        Intent::Defer { compensation_min, .. } => *compensation_min,
+        Intent::Defer {
+            compensation_min,
+            per: CompensationPer::HourDeferred,
+            ..
+        } => compensation_min * hours,
+        Intent::Defer {
+            compensation_min, ..
+        } => *compensation_min,
         // A buy has no supply leg; build_market never asks.
         Intent::Buy(_) => f64::NAN,
     }
@@ -117,13 +130,24 @@ fn unit_value(intent: &Intent) -> f64 {
 }
 
 fn legs_of(party: usize, intent: &Intent) -> Vec<Leg> {
-    let leg = |side, resource: &str, min, max| Leg { party, side, resource: resource.to_string(), min, max };
+    let leg = |side, resource: &str, min, max| Leg {
+        party,
+        side,
+        resource: resource.to_string(),
+        min,
+        max,
+    };
     match intent {
         Intent::Buy(d) => vec![leg(Side::Demand, &d.resource, d.min, d.max)],
         Intent::Sell(s) => vec![leg(Side::Supply, &s.resource, s.min, s.available)],
-        Intent::Defer { resource, current, .. } => vec![leg(Side::Supply, resource, 0.0, *current)],
+        Intent::Defer {
+            resource, current, ..
+        } => vec![leg(Side::Supply, resource, 0.0, *current)],
         Intent::Swap { give, get, .. } => {
-            vec![leg(Side::Supply, &give.resource, give.min, give.available), leg(Side::Demand, &get.resource, get.min, get.max)]
+            vec![
+                leg(Side::Supply, &give.resource, give.min, give.available),
+                leg(Side::Demand, &get.resource, get.min, get.max),
+            ]
         }
     }
 }
@@ -133,43 +157,89 @@ fn legs_of(party: usize, intent: &Intent) -> Vec<Leg> {
 /// parties holds on its attributes and its surplus `S_e` is >= 0; a party never trades with itself.
 #[must_use]
 pub fn build_market(c: &Challenge) -> Market {
-    let parties: Vec<MarketParty> =
-        c.parties.iter().map(|p| MarketParty { id: p.id.clone(), weight: p.weight, action: p.intent.name() }).collect();
-    let legs: Vec<Leg> = c.parties.iter().enumerate().flat_map(|(i, p)| legs_of(i, &p.intent)).collect();
+    let parties: Vec<MarketParty> = c
+        .parties
+        .iter()
+        .map(|p| MarketParty {
+            id: p.id.clone(),
+            weight: p.weight,
+            action: p.intent.name(),
+        })
+        .collect();
+    let legs: Vec<Leg> = c
+        .parties
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| legs_of(i, &p.intent))
+        .collect();
 
     let mut ratios = Vec::new();
     for (i, p) in c.parties.iter().enumerate() {
-        if let Intent::Swap { give_per_get_max: Some(r), .. } = p.intent {
+        if let Intent::Swap {
+            give_per_get_max: Some(r),
+            ..
+        } = p.intent
+        {
             let find = |side| legs.iter().position(|l| l.party == i && l.side == side);
             if let (Some(give), Some(get)) = (find(Side::Supply), find(Side::Demand)) {
-                ratios.push(Ratio { party: i, give, get, give_per_get_max: r });
+                ratios.push(Ratio {
+                    party: i,
+                    give,
+                    get,
+                    give_per_get_max: r,
+                });
             }
         }
     }
 
     let mut demand_by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (d, leg) in legs.iter().enumerate().filter(|(_, l)| l.side == Side::Demand) {
-        demand_by_resource.entry(leg.resource.as_str()).or_default().push(d);
+    for (d, leg) in legs
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.side == Side::Demand)
+    {
+        demand_by_resource
+            .entry(leg.resource.as_str())
+            .or_default()
+            .push(d);
     }
 
     let mut edges = Vec::new();
-    for (s, sleg) in legs.iter().enumerate().filter(|(_, l)| l.side == Side::Supply) {
+    for (s, sleg) in legs
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.side == Side::Supply)
+    {
         let seller = &c.parties[sleg.party];
-        for &d in demand_by_resource.get(sleg.resource.as_str()).map_or(&[][..], Vec::as_slice) {
+        for &d in demand_by_resource
+            .get(sleg.resource.as_str())
+            .map_or(&[][..], Vec::as_slice)
+        {
             let dleg = &legs[d];
             if dleg.party == sleg.party {
                 continue;
             }
             let buyer = &c.parties[dleg.party];
             let attrs = edge_attrs(c, seller, buyer);
-            if !seller.constraints.iter().chain(&buyer.constraints).all(|k| k.eval(&attrs)) {
+            if !seller
+                .constraints
+                .iter()
+                .chain(&buyer.constraints)
+                .all(|k| k.eval(&attrs))
+            {
                 continue;
             }
             let hours = match attrs.get("hours") {
                 Some(AttrValue::Num(h)) => *h,
                 _ => DEFAULT_DURATION_HOURS,
             };
-            let bonus = |p: &Party| p.preferences.iter().filter(|pref| pref.when.eval(&attrs)).map(|pref| pref.bonus).sum::<f64>();
+            let bonus = |p: &Party| {
+                p.preferences
+                    .iter()
+                    .filter(|pref| pref.when.eval(&attrs))
+                    .map(|pref| pref.bonus)
+                    .sum::<f64>()
+            };
             let cost = unit_cost(&seller.intent, hours);
             let value = unit_value(&buyer.intent);
             let (seller_bonus, buyer_bonus) = (bonus(seller), bonus(buyer));
@@ -197,21 +267,38 @@ pub fn build_market(c: &Challenge) -> Market {
     }
     // Party indexes follow id order, so this is (seller id, buyer id, resource).
     edges.sort_by(|a, b| {
-        (a.seller, a.buyer, &legs[a.supply].resource).cmp(&(b.seller, b.buyer, &legs[b.supply].resource))
+        (a.seller, a.buyer, &legs[a.supply].resource).cmp(&(
+            b.seller,
+            b.buyer,
+            &legs[b.supply].resource,
+        ))
     });
 
-    Market { parties, legs, edges, ratios }
+    Market {
+        parties,
+        legs,
+        edges,
+        ratios,
+    }
 }
 
 /// Party index by id.
 #[must_use]
 pub fn party_index(m: &Market) -> HashMap<&str, usize> {
-    m.parties.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect()
+    m.parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect()
 }
 
 /// Edge index by (seller party index, buyer party index, resource). A trade names an existing
 /// edge exactly when its key is here (§4: at most one trade per seller, buyer and resource).
 #[must_use]
 pub fn edge_index(m: &Market) -> HashMap<(usize, usize, &str), usize> {
-    m.edges.iter().enumerate().map(|(e, edge)| ((edge.seller, edge.buyer, m.edge_resource(e)), e)).collect()
+    m.edges
+        .iter()
+        .enumerate()
+        .map(|(e, edge)| ((edge.seller, edge.buyer, m.edge_resource(e)), e))
+        .collect()
 }

@@ -25,7 +25,11 @@ pub fn format_number(x: f64) -> String {
         return "0".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if x > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     // Rust's `{:e}` prints the shortest round-trip digits: `d[.ddd]e<exp>`.
     let sci = format!("{:e}", x.abs());
@@ -91,15 +95,22 @@ fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<
         V::Null => out.push_str("null"),
         V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         V::Number(n) => {
-            let x = n
-                .as_f64()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| NashError::new(ErrorCode::NotFinite, "$", "JCS has no form for a non-finite number"))?;
+            let x = n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                NashError::new(
+                    ErrorCode::NotFinite,
+                    "$",
+                    "JCS has no form for a non-finite number",
+                )
+            })?;
             out.push_str(&format_number(x));
         }
         V::String(s) => write_string(out, s),
         V::Array(_) | V::Object(_) if depth >= MAX_DEPTH => {
-            return Err(NashError::new(ErrorCode::InvalidJson, "$", format!("nested deeper than {MAX_DEPTH} levels")));
+            return Err(NashError::new(
+                ErrorCode::InvalidJson,
+                "$",
+                format!("nested deeper than {MAX_DEPTH} levels"),
+            ));
         }
         V::Array(a) => {
             out.push('[');
@@ -144,7 +155,11 @@ pub fn canonicalize(v: &serde_json::Value) -> Result<String> {
 ///
 /// # Errors
 /// As `canonicalize` on `settlement`.
-pub fn commitment_hash(challenge_id: &str, miner: &str, settlement: &serde_json::Value) -> Result<String> {
+pub fn commitment_hash(
+    challenge_id: &str,
+    miner: &str,
+    settlement: &serde_json::Value,
+) -> Result<String> {
     let doc = serde_json::json!({ "challenge_id": challenge_id, "miner": miner, "settlement": settlement });
     let text = canonicalize(&doc)?;
     let digest = Sha256::digest(text.as_bytes());
@@ -162,7 +177,14 @@ mod tests {
 
     #[test]
     fn numbers() {
-        for (x, s) in [(1e21, "1e+21"), (1e-7, "1e-7"), (-0.0, "0"), (0.1, "0.1"), (123.0, "123"), (-1.5e-10, "-1.5e-10")] {
+        for (x, s) in [
+            (1e21, "1e+21"),
+            (1e-7, "1e-7"),
+            (-0.0, "0"),
+            (0.1, "0.1"),
+            (123.0, "123"),
+            (-1.5e-10, "-1.5e-10"),
+        ] {
             assert_eq!(format_number(x), s);
         }
     }

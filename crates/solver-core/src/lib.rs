@@ -19,7 +19,7 @@ pub mod market;
 pub use challenge::{parse_challenge, parse_challenge_value, Challenge};
 pub use constraint::{Constraint, Op};
 pub use edges::{build_market, edge_attrs, edge_index, party_index, EdgeAttrs};
-pub use jcs::{canonicalize, commitment_hash};
 pub use error::{ErrorCode, NashError};
+pub use jcs::{canonicalize, commitment_hash};
 pub use market::Market;
 pub use api::{profile_json, solve_json, validate_json, verify_json, SolveOptions, StageTimings, VerifyOptions};

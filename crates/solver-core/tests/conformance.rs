@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nash_solver_core::challenge::AttrValue;
 use nash_solver_core::{
-    canonicalize, commitment_hash, parse_challenge, parse_challenge_value, Constraint, EdgeAttrs, NashError,
+    canonicalize, commitment_hash, parse_challenge, parse_challenge_value, Constraint, EdgeAttrs,
+    NashError,
 };
 use serde_json::Value;
 
@@ -38,7 +39,10 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn cases(name: &str) -> Vec<Value> {
-    json(&repo_root().join("conformance").join(name))["cases"].as_array().expect("cases array").clone()
+    json(&repo_root().join("conformance").join(name))["cases"]
+        .as_array()
+        .expect("cases array")
+        .clone()
 }
 
 fn code_path(e: &NashError) -> (String, String) {
@@ -55,8 +59,14 @@ fn valid_challenges_validate() {
         let from_text = parse_challenge(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         // Files serde_json can read must give the same challenge through the Value entry point.
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            let from_value = parse_challenge_value(&v).unwrap_or_else(|e| panic!("{} (value): {e}", f.display()));
-            assert_eq!(from_text.parties.len(), from_value.parties.len(), "{}", f.display());
+            let from_value = parse_challenge_value(&v)
+                .unwrap_or_else(|e| panic!("{} (value): {e}", f.display()));
+            assert_eq!(
+                from_text.parties.len(),
+                from_value.parties.len(),
+                "{}",
+                f.display()
+            );
             assert_eq!(from_text.challenge_id, from_value.challenge_id);
         }
     }
@@ -70,20 +80,30 @@ fn invalid_challenges_are_refused_with_code_and_path() {
     let mut failures = Vec::new();
     for f in all {
         let case = json(&f);
-        let want = (case["expect"]["code"].as_str().expect("code").to_string(), case["expect"]["path"].as_str().expect("path").to_string());
+        let want = (
+            case["expect"]["code"].as_str().expect("code").to_string(),
+            case["expect"]["path"].as_str().expect("path").to_string(),
+        );
         let (text, value) = match (&case["challenge_text"], &case["challenge"]) {
             (Value::String(t), _) => (t.clone(), None),
-            (_, v) => (serde_json::to_string(v).expect("serialise"), Some(v.clone())),
+            (_, v) => (
+                serde_json::to_string(v).expect("serialise"),
+                Some(v.clone()),
+            ),
         };
         match parse_challenge(&text) {
             Ok(_) => failures.push(format!("{}: accepted, want {want:?}", f.display())),
-            Err(e) if code_path(&e) != want => failures.push(format!("{}: got {e}, want {want:?}", f.display())),
+            Err(e) if code_path(&e) != want => {
+                failures.push(format!("{}: got {e}, want {want:?}", f.display()))
+            }
             Err(_) => {}
         }
         if let Some(v) = value {
             match parse_challenge_value(&v) {
                 Ok(_) => failures.push(format!("{} (value): accepted", f.display())),
-                Err(e) if code_path(&e) != want => failures.push(format!("{} (value): got {e}, want {want:?}", f.display())),
+                Err(e) if code_path(&e) != want => {
+                    failures.push(format!("{} (value): got {e}, want {want:?}", f.display()))
+                }
                 Err(_) => {}
             }
         }
@@ -97,9 +117,17 @@ fn shared_invalid_fixtures_are_refused_as_listed() {
     let expected = expected.as_object().expect("object");
     let dir = shared_dir().join("fixtures/invalid");
     let all = files(&dir);
-    assert_eq!(all.len(), expected.len(), "every shared invalid fixture needs an expectation");
+    assert_eq!(
+        all.len(),
+        expected.len(),
+        "every shared invalid fixture needs an expectation"
+    );
     for f in all {
-        let name = f.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
         let want = &expected[&name];
         let err = parse_challenge(&read(&f)).expect_err(&name);
         assert_eq!(err.code.as_str(), want["code"], "{name}: {err}");
@@ -125,11 +153,20 @@ fn constraint_parses() {
             (Ok(c), Some(p)) => {
                 assert_eq!(c.attr, p["attr"].as_str().expect("attr"), "{text:?}");
                 assert_eq!(c.op.as_str(), p["op"].as_str().expect("op"), "{text:?}");
-                let want: Vec<AttrValue> = p["values"].as_array().expect("values").iter().map(attr_value).collect();
+                let want: Vec<AttrValue> = p["values"]
+                    .as_array()
+                    .expect("values")
+                    .iter()
+                    .map(attr_value)
+                    .collect();
                 assert_eq!(c.values, want, "{text:?}");
                 assert_eq!(c.text, text);
             }
-            (Err(e), None) => assert_eq!(e.code.as_str(), case["error"].as_str().expect("error"), "{text:?}: {e}"),
+            (Err(e), None) => assert_eq!(
+                e.code.as_str(),
+                case["error"].as_str().expect("error"),
+                "{text:?}: {e}"
+            ),
             (got, _) => panic!("{text:?}: got {got:?}, want {case}"),
         }
     }
@@ -142,9 +179,18 @@ fn constraint_evaluations() {
     for case in all {
         let text = case["constraint"].as_str().expect("constraint");
         let c = Constraint::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
-        let attrs: EdgeAttrs =
-            case["attrs"].as_object().expect("attrs").iter().map(|(k, v)| (k.clone(), attr_value(v))).collect();
-        assert_eq!(c.eval(&attrs), case["expect"].as_bool().expect("expect"), "{text:?} on {}", case["attrs"]);
+        let attrs: EdgeAttrs = case["attrs"]
+            .as_object()
+            .expect("attrs")
+            .iter()
+            .map(|(k, v)| (k.clone(), attr_value(v)))
+            .collect();
+        assert_eq!(
+            c.eval(&attrs),
+            case["expect"].as_bool().expect("expect"),
+            "{text:?} on {}",
+            case["attrs"]
+        );
     }
 }
 
@@ -155,7 +201,11 @@ fn jcs_cases() {
     for case in all {
         let input = case["input"].as_str().expect("input");
         let v: Value = serde_json::from_str(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-        assert_eq!(canonicalize(&v).expect("canonical"), case["canonical"].as_str().expect("canonical"), "{input:?}");
+        assert_eq!(
+            canonicalize(&v).expect("canonical"),
+            case["canonical"].as_str().expect("canonical"),
+            "{input:?}"
+        );
     }
 }
 
@@ -164,9 +214,15 @@ fn commitment_vectors() {
     let all = cases("commitments.json");
     assert!(all.len() >= 3);
     for case in all {
-        let (id, miner) = (case["challenge_id"].as_str().expect("id"), case["miner"].as_str().expect("miner"));
+        let (id, miner) = (
+            case["challenge_id"].as_str().expect("id"),
+            case["miner"].as_str().expect("miner"),
+        );
         let doc = serde_json::json!({ "challenge_id": id, "miner": miner, "settlement": case["settlement"] });
-        assert_eq!(canonicalize(&doc).expect("canonical"), case["canonical"].as_str().expect("canonical"));
+        assert_eq!(
+            canonicalize(&doc).expect("canonical"),
+            case["canonical"].as_str().expect("canonical")
+        );
         let hash = commitment_hash(id, miner, &case["settlement"]).expect("hash");
         assert_eq!(hash, case["commitment_hash"].as_str().expect("hash"));
     }
