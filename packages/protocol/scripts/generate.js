@@ -1,7 +1,7 @@
 // Generates src/generated/*.ts from schema/*.schema.json, the single source of truth of the wire
-// format. `render()` is shared with tests/generated.test.ts, which fails when the committed
-// files are stale, so a schema edit without `npm run generate` cannot land.
-'use strict';
+// format. `node scripts/generate.js --check` exits 1 when the committed files differ from what
+// the schemas generate; tests/generated.test.ts runs it (in a child process: the formatter uses
+// dynamic import, which jest's module sandbox does not allow), so a stale type cannot land.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,8 +34,22 @@ async function render() {
 
 async function main() {
   const dir = path.join(root, 'src', 'generated');
-  fs.mkdirSync(dir, { recursive: true });
   const files = await render();
+  if (process.argv.includes('--check')) {
+    const stale = Object.entries(files)
+      .filter(([name, text]) => {
+        const file = path.join(dir, name);
+        return !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text;
+      })
+      .map(([name]) => name);
+    if (stale.length > 0) {
+      process.stderr.write(`stale generated types: ${stale.join(', ')}; run npm run generate -w @nash/protocol\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`generated types up to date: ${Object.keys(files).join(', ')}\n`);
+    return;
+  }
+  fs.mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), text);
   }

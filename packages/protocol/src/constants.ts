@@ -49,12 +49,12 @@ export const Q_NASH_STABLE = 1.0;
 export const Q_NASH_UNSTABLE = 0.85;
 
 /**
- * Deepest nesting of arrays and objects a document may have. Not a spec number: it stands for
- * the "nested too deeply" of INVALID_JSON (conformance/README.md), which the Rust reader gets
- * from serde_json's recursion limit of 128 (the 128th open bracket fails). A real challenge
- * nests 6 deep.
+ * Deepest nesting of arrays and objects a document may have, the top-level value being level 1.
+ * Not a spec number: it stands for the "nested too deeply" of INVALID_JSON (conformance/README.md)
+ * and mirrors `MAX_JSON_DEPTH` of the Rust reader (crates/solver-core/src/challenge.rs; a test
+ * compares them). A real challenge nests 6 deep.
  */
-export const MAX_JSON_DEPTH = 127;
+export const MAX_JSON_DEPTH = 128;
 
 /** The tolerance of an absolute check against `bound` (§3). */
 export function absTol(bound: number): number {

@@ -101,11 +101,13 @@ function isValue(token: Token | undefined): token is Extract<Token, { kind: 'ide
   return token !== undefined && (token.kind === 'ident' || token.kind === 'number' || token.kind === 'string');
 }
 
-function valueOf(token: Extract<Token, { kind: 'ident' | 'number' | 'string' }>): ConstraintValue {
+function tokenValue(token: Extract<Token, { kind: 'ident' | 'number' | 'string' }>): ConstraintValue {
   return token.kind === 'ident' ? token.text : token.value;
 }
 
-type ParseOutcome = { ok: true; constraint: Constraint } | { ok: false; code: 'CONSTRAINT_SYNTAX' | 'CONSTRAINT_ORDERING'; message: string };
+type ParseOutcome =
+  | { ok: true; constraint: Constraint }
+  | { ok: false; code: 'CONSTRAINT_SYNTAX' | 'CONSTRAINT_ORDERING'; message: string };
 
 /** Parses a constraint string; never throws. */
 export function tryParseConstraint(text: string): ParseOutcome {
@@ -129,16 +131,18 @@ export function tryParseConstraint(text: string): ParseOutcome {
     let k = 2;
     if (second.text === 'not') {
       const third = tokens[2];
-      if (third?.kind !== 'ident' || third.text !== 'in') return syntax(`expected "in" after "not", found ${describe(third)}`);
+      if (third?.kind !== 'ident' || third.text !== 'in')
+        return syntax(`expected "in" after "not", found ${describe(third)}`);
       k = 3;
     }
-    if (tokens[k]?.kind !== 'punct' || tokens[k]?.text !== '[') return syntax(`expected "[", found ${describe(tokens[k])}`);
+    if (tokens[k]?.kind !== 'punct' || tokens[k]?.text !== '[')
+      return syntax(`expected "[", found ${describe(tokens[k])}`);
     k++;
     const values: ConstraintValue[] = [];
     for (;;) {
       const v = tokens[k];
       if (!isValue(v)) return syntax(`expected a value in the list, found ${describe(v)}`);
-      values.push(valueOf(v));
+      values.push(tokenValue(v));
       k++;
       const sep = tokens[k];
       if (sep?.kind === 'punct' && sep.text === ',') {
@@ -156,7 +160,8 @@ export function tryParseConstraint(text: string): ParseOutcome {
   }
 
   // attr op value
-  if (second?.kind !== 'op') return syntax(`expected an operator, "in" or "not in" after ${JSON.stringify(attr)}, found ${describe(second)}`);
+  if (second?.kind !== 'op')
+    return syntax(`expected an operator, "in" or "not in" after ${JSON.stringify(attr)}, found ${describe(second)}`);
   const value = tokens[2];
   if (!isValue(value)) return syntax(`expected a value after ${JSON.stringify(second.text)}, found ${describe(value)}`);
   if (tokens.length > 3) return syntax(`unexpected ${describe(tokens[3])} after the value`);
@@ -174,7 +179,7 @@ export function tryParseConstraint(text: string): ParseOutcome {
       message: `ordering operator ${second.text} needs a number, found ${value.text}`,
     };
   }
-  return { ok: true, constraint: { attr: name, op, values: [valueOf(value)] } };
+  return { ok: true, constraint: { attr: name, op, values: [tokenValue(value)] } };
 }
 
 /**

@@ -19,7 +19,11 @@ function invalid(message: string): ReadOutcome {
 function tooLarge(bytes: number): ReadOutcome {
   return {
     ok: false,
-    error: { code: 'TOO_LARGE', path: '$', message: `document is ${bytes} bytes, over the limit of ${MAX_JSON_BYTES} (§6)` },
+    error: {
+      code: 'TOO_LARGE',
+      path: '$',
+      message: `document is ${bytes} bytes, over the limit of ${MAX_JSON_BYTES} (§6)`,
+    },
   };
 }
 
@@ -33,7 +37,8 @@ function textDepthExceeds(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto';
 
 const HEX = '0123456789abcdef';
 const SHORT_ESCAPES: Readonly<Record<number, string>> = {
-  0x08: '\\b',
-  0x09: '\\t',
-  0x0a: '\\n',
-  0x0c: '\\f',
-  0x0d: '\\r',
-  0x22: '\\"',
-  0x5c: '\\\\',
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  12: '\\f',
+  13: '\\r',
+  34: '\\"',
+  92: '\\\\',
 };
 
 /** Thrown for values that have no JSON form: NaN, infinities, lone surrogates, functions, cycles. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import type { ErrorCode } from './errors';
-import { isObject, type Segment, pointerToPath } from './path';
+import { isObject, pointerToPath, type Segment } from './path';
 
 export type SchemaName = 'challenge' | 'response' | 'verdict';
 
@@ -111,7 +111,8 @@ export function mapAjvError(err: ErrorObject, doc: unknown): RawError | undefine
       // ajv reports the party object; the contract names its `intent` field.
       const intentPath = [...path, String(params.tag)];
       const tagValue = params.tagValue;
-      if (tagValue === undefined) return { code: 'MISSING', path: intentPath, message: 'required field intent is missing' };
+      if (tagValue === undefined)
+        return { code: 'MISSING', path: intentPath, message: 'required field intent is missing' };
       if (typeof tagValue !== 'string') {
         return { code: 'TYPE', path: intentPath, message: `must be string, found ${describe(tagValue)}` };
       }

@@ -23,13 +23,7 @@ function num(value: unknown): number | undefined {
 }
 
 /** `min` ≤ `max` in one quantity object, reported at the `min` (conformance/README.md). */
-function checkMinMax(
-  quantity: unknown,
-  at: Segment[],
-  capKey: string,
-  failed: FailedPaths,
-  out: RawError[],
-): void {
+function checkMinMax(quantity: unknown, at: Segment[], capKey: string, failed: FailedPaths, out: RawError[]): void {
   if (!isObject(quantity)) return;
   const minPath = [...at, 'min'];
   const capPath = [...at, capKey];
@@ -105,7 +99,11 @@ export function challengeRules(doc: unknown, failed: FailedPaths): RawError[] {
 
   // Limits come before any party (conformance/README.md, "Check order").
   if (parties.length > MAX_PARTIES) {
-    out.push({ code: 'LIMIT', path: ['parties'], message: `${parties.length} parties, over the limit of ${MAX_PARTIES} (§6)` });
+    out.push({
+      code: 'LIMIT',
+      path: ['parties'],
+      message: `${parties.length} parties, over the limit of ${MAX_PARTIES} (§6)`,
+    });
   } else {
     let strings = 0;
     for (const p of parties) {

@@ -10,7 +10,7 @@ import type { Challenge } from './generated/challenge';
 import type { Response } from './generated/response';
 import type { Verdict } from './generated/verdict';
 import { compareDocumentOrder, type FieldOrder, formatPath, type Path } from './path';
-import { type RawError, type SchemaName, mapAjvError, validatorFor } from './schemas';
+import { mapAjvError, type RawError, type SchemaName, validatorFor } from './schemas';
 import { challengeRules, pathKey, responseRules } from './semantic';
 
 export type ValidationResult<K extends string, T> =

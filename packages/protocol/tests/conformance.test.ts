@@ -5,9 +5,9 @@ import {
   commitmentHash,
   evaluateConstraint,
   MAX_JSON_BYTES,
+  ProtocolValidationError,
   parseChallenge,
   parseConstraint,
-  ProtocolValidationError,
   tryParseConstraint,
   validateChallenge,
 } from '../src';

@@ -49,7 +49,11 @@ describe('shared fixtures', () => {
     if (named !== null) {
       expect(path.startsWith(named[0]) || named[0].startsWith(path)).toBe(true);
     } else {
-      const last = path.split(/[.[\]]/).filter((s) => s !== '' && !/^\d+$/.test(s)).pop() ?? '';
+      const last =
+        path
+          .split(/[.[\]]/)
+          .filter((s) => s !== '' && !/^\d+$/.test(s))
+          .pop() ?? '';
       const hint = { id: 'id', resource: 'resource' } as Record<string, string>;
       expect(why).toContain(hint[last] ?? last);
     }
