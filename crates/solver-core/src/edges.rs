@@ -401,3 +401,58 @@ pub fn edge_index(m: &Market) -> HashMap<(usize, usize, &str), usize> {
         .map(|(e, edge)| ((edge.seller, edge.buyer, m.edge_resource(e)), e))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::challenge::parse_challenge;
+
+    /// The layered view `build_market` evaluates on and the owned map `edge_attrs` returns to the
+    /// verifier must agree on every name, or the two would disagree on which edges exist.
+    #[test]
+    fn layered_view_and_owned_map_agree() {
+        let c = parse_challenge(
+            r#"{"challenge_id":"0x0123abcd","network":{"latency_ms":{"EU":{"US":40}}},"parties":[
+            {"id":"b","intent":"buy","resource":"r","quantity":{"max":1},"price":{"max":1},
+             "attributes":{"region":"US","duration_hours":3,"gpu":"x"}},
+            {"id":"s","intent":"sell","resource":"r","quantity":{"available":1},"price":{"min":1},
+             "attributes":{"gpu":"H100","buyer":"spoof","tier":2},"constraints":["region = EU"]}]}"#,
+        )
+        .expect("valid");
+        let (b, s) = (&c.parties[0], &c.parties[1]);
+        let (sv, dv) = (supply_attrs(s), demand_attrs(b));
+        let view = layered(&c, &sv, &dv);
+        let owned = edge_attrs(&c, s, b);
+        let names = [
+            "region",
+            "buyer_region",
+            "latency_ms",
+            "hours",
+            "seller",
+            "buyer",
+            "gpu",
+            "tier",
+            "x",
+        ];
+        for name in names {
+            assert_eq!(view.get(name), owned.get(name), "{name}");
+        }
+        assert_eq!(
+            owned.get("buyer"),
+            Some(&AttrValue::Str("b".into())),
+            "computed names win"
+        );
+        assert_eq!(
+            owned.get("latency_ms"),
+            Some(&AttrValue::Num(40.0)),
+            "[b][a] fallback"
+        );
+        assert_eq!(
+            owned.get("gpu"),
+            Some(&AttrValue::Str("H100".into())),
+            "supply attributes, not demand"
+        );
+        assert_eq!(view.to_map(), owned.to_map());
+        assert_eq!(owned.to_map().len(), 8, "6 computed + gpu + tier");
+    }
+}
