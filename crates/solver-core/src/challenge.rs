@@ -280,10 +280,11 @@ impl<'a> Reader<'a> {
             .text
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.err("short \\u escape"))?;
-        let v = u32::from_str_radix(h, 16).map_err(|_| self.err("bad \\u escape"))?;
+        // Checked first: `from_str_radix` alone would also take a leading `+`.
         if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Err(self.err("bad \\u escape"));
         }
+        let v = u32::from_str_radix(h, 16).map_err(|_| self.err("bad \\u escape"))?;
         self.pos += 4;
         Ok(v)
     }
@@ -966,6 +967,7 @@ mod tests {
         let j = read_json(r#""a\u00e9\ud83d\ude00\n""#).expect("reads");
         assert_eq!(j, Json::Str("aé😀\n".into()));
         assert!(read_json(r#""\ud800""#).is_err());
+        assert!(read_json(r#""\u+abc""#).is_err());
         assert!(read_json("\"a\u{1}\"").is_err());
     }
 
