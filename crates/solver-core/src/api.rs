@@ -37,7 +37,10 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { miner_hotkey: String::new(), use_certificate: true }
+        Self {
+            miner_hotkey: String::new(),
+            use_certificate: true,
+        }
     }
 }
 
@@ -99,7 +102,16 @@ fn solve_timed(challenge: &Challenge, deadline: Deadline) -> Result<(Solution, S
     timings.parties = market.parties.len();
     timings.edge_count = market.edges.len();
     timings.welfare_value = welfare.optimum;
-    Ok((Solution { market, welfare, settlement, settlement_welfare, nash_stable }, timings))
+    Ok((
+        Solution {
+            market,
+            welfare,
+            settlement,
+            settlement_welfare,
+            nash_stable,
+        },
+        timings,
+    ))
 }
 
 /// The miner response (§4) of a solution.
@@ -117,8 +129,12 @@ pub fn response_value(
     let settlement = settlement_json(market, s);
     let hash = commitment_hash(&challenge.challenge_id, miner_hotkey, &settlement)?;
     let scores = utility_scores(market, &s.x, &s.utility);
-    let scores: Map<String, Value> =
-        market.parties.iter().zip(&scores).map(|(p, &v)| (p.id.clone(), json!(v))).collect();
+    let scores: Map<String, Value> = market
+        .parties
+        .iter()
+        .zip(&scores)
+        .map(|(p, &v)| (p.id.clone(), json!(v)))
+        .collect();
     let certificate = certificate::build(market, &solution.welfare.tree, solution.welfare.optimum)
         .unwrap_or_else(|| json!({}));
     Ok(json!({
@@ -153,7 +169,12 @@ pub fn solve_json(challenge_json: &str, options: &SolveOptions) -> Result<String
     let challenge = parse_challenge(challenge_json)?;
     let deadline = deadline_for(&challenge, options, started);
     let solution = solve_challenge(&challenge, deadline)?;
-    let value = response_value(&challenge, &solution, &options.miner_hotkey, started.elapsed())?;
+    let value = response_value(
+        &challenge,
+        &solution,
+        &options.miner_hotkey,
+        started.elapsed(),
+    )?;
     if deadline.passed() {
         return Err(NashError::deadline(challenge.response_window_ms));
     }
@@ -165,7 +186,11 @@ pub fn solve_json(challenge_json: &str, options: &SolveOptions) -> Result<String
 ///
 /// # Errors
 /// Only when the challenge itself is invalid (or on an engine failure).
-pub fn verify_json(challenge_json: &str, responses: &[&str], options: &VerifyOptions) -> Result<String> {
+pub fn verify_json(
+    challenge_json: &str,
+    responses: &[&str],
+    options: &VerifyOptions,
+) -> Result<String> {
     let challenge = parse_challenge(challenge_json)?;
     let verdicts = verify_challenge(&challenge, responses, options)?;
     serde_json::to_string(&verdicts).map_err(|e| NashError::internal(e.to_string()))
@@ -214,7 +239,12 @@ pub fn profile_json(challenge_json: &str, options: &SolveOptions) -> Result<Stag
     let deadline = deadline_for(&challenge, options, started);
     let (solution, mut timings) = solve_timed(&challenge, deadline)?;
     let t = Instant::now();
-    let value = response_value(&challenge, &solution, &options.miner_hotkey, started.elapsed())?;
+    let value = response_value(
+        &challenge,
+        &solution,
+        &options.miner_hotkey,
+        started.elapsed(),
+    )?;
     let _text = serde_json::to_string(&value).map_err(|e| NashError::internal(e.to_string()))?;
     timings.response = t.elapsed();
     timings.parse = parse;

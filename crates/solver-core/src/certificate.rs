@@ -49,7 +49,11 @@ fn count_leaves(tree: &BoundTree) -> usize {
 
 fn preorder(tree: &BoundTree, out: &mut Vec<Value>) {
     match tree {
-        BoundTree::Leaf { leg_dual, ratio_dual, .. } => {
+        BoundTree::Leaf {
+            leg_dual,
+            ratio_dual,
+            ..
+        } => {
             out.push(json!({ "leaf": { "legs": leg_dual, "ratios": ratio_dual } }));
         }
         BoundTree::Branch { leg, off, on } => {
@@ -71,8 +75,11 @@ pub fn build(market: &Market, tree: &BoundTree, welfare: f64) -> Option<Value> {
         .iter()
         .map(|l| json!([market.parties[l.party].id, side_name(l.side), l.resource]))
         .collect();
-    let ratios: Vec<Value> =
-        market.ratios.iter().map(|r| json!(market.parties[r.party].id)).collect();
+    let ratios: Vec<Value> = market
+        .ratios
+        .iter()
+        .map(|r| json!(market.parties[r.party].id))
+        .collect();
     let mut nodes = Vec::new();
     preorder(tree, &mut nodes);
     Some(json!({
@@ -88,7 +95,9 @@ pub fn build(market: &Market, tree: &BoundTree, welfare: f64) -> Option<Value> {
 pub type CertificateError = String;
 
 fn number_list(v: &Value, path: &str) -> Result<Vec<f64>, CertificateError> {
-    let arr = v.as_array().ok_or_else(|| format!("{path} is not an array"))?;
+    let arr = v
+        .as_array()
+        .ok_or_else(|| format!("{path} is not an array"))?;
     arr.iter()
         .enumerate()
         .map(|(k, x)| {
@@ -112,24 +121,34 @@ pub fn check(market: &Market, cert: &Value) -> Result<f64, CertificateError> {
     let mut leg_key: HashMap<(&str, &str, &str), usize> = HashMap::new();
     for (l, leg) in market.legs.iter().enumerate() {
         leg_key.insert(
-            (market.parties[leg.party].id.as_str(), side_name(leg.side), leg.resource.as_str()),
+            (
+                market.parties[leg.party].id.as_str(),
+                side_name(leg.side),
+                leg.resource.as_str(),
+            ),
             l,
         );
     }
-    let legs = cert.get("legs").and_then(Value::as_array).ok_or("certificate.legs is missing")?;
+    let legs = cert
+        .get("legs")
+        .and_then(Value::as_array)
+        .ok_or("certificate.legs is missing")?;
     let mut leg_map = Vec::with_capacity(legs.len());
     for (k, item) in legs.iter().enumerate() {
-        let key = item.as_array().filter(|a| a.len() == 3).ok_or_else(|| {
-            format!("certificate.legs[{k}] is not [party, side, resource]")
-        })?;
+        let key = item
+            .as_array()
+            .filter(|a| a.len() == 3)
+            .ok_or_else(|| format!("certificate.legs[{k}] is not [party, side, resource]"))?;
         let s = |i: usize| key[i].as_str().unwrap_or("");
         let l = leg_key
             .get(&(s(0), s(1), s(2)))
             .ok_or_else(|| format!("certificate.legs[{k}] names no leg of the challenge"))?;
         leg_map.push(*l);
     }
-    let ratios =
-        cert.get("ratios").and_then(Value::as_array).ok_or("certificate.ratios is missing")?;
+    let ratios = cert
+        .get("ratios")
+        .and_then(Value::as_array)
+        .ok_or("certificate.ratios is missing")?;
     let mut ratio_map = Vec::with_capacity(ratios.len());
     for (k, item) in ratios.iter().enumerate() {
         let id = item.as_str().unwrap_or("");
@@ -140,7 +159,10 @@ pub fn check(market: &Market, cert: &Value) -> Result<f64, CertificateError> {
             .ok_or_else(|| format!("certificate.ratios[{k}] names no swap ratio"))?;
         ratio_map.push(r);
     }
-    let nodes = cert.get("tree").and_then(Value::as_array).ok_or("certificate.tree is missing")?;
+    let nodes = cert
+        .get("tree")
+        .and_then(Value::as_array)
+        .ok_or("certificate.tree is missing")?;
 
     // Walk the preorder with an explicit stack of pending "on" branches.
     let mut fix = vec![LegFix::Free; market.legs.len()];
@@ -148,11 +170,15 @@ pub fn check(market: &Market, cert: &Value) -> Result<f64, CertificateError> {
     let mut bound = f64::NEG_INFINITY;
     let mut k = 0;
     loop {
-        let node = nodes.get(k).ok_or("certificate.tree ends before the tree is complete")?;
+        let node = nodes
+            .get(k)
+            .ok_or("certificate.tree ends before the tree is complete")?;
         let path = format!("certificate.tree[{k}]");
         k += 1;
         if let Some(b) = node.get("branch") {
-            let idx = b.as_u64().ok_or_else(|| format!("{path}.branch is not a leg index"))?;
+            let idx = b
+                .as_u64()
+                .ok_or_else(|| format!("{path}.branch is not a leg index"))?;
             let l = *leg_map
                 .get(usize::try_from(idx).unwrap_or(usize::MAX))
                 .ok_or_else(|| format!("{path}.branch is out of range"))?;
@@ -163,10 +189,17 @@ pub fn check(market: &Market, cert: &Value) -> Result<f64, CertificateError> {
             stack.push((l, 0));
             continue;
         }
-        let leaf = node.get("leaf").ok_or_else(|| format!("{path} is neither branch nor leaf"))?;
-        let ys = number_list(leaf.get("legs").unwrap_or(&Value::Null), &format!("{path}.leaf.legs"))?;
-        let rhos =
-            number_list(leaf.get("ratios").unwrap_or(&Value::Null), &format!("{path}.leaf.ratios"))?;
+        let leaf = node
+            .get("leaf")
+            .ok_or_else(|| format!("{path} is neither branch nor leaf"))?;
+        let ys = number_list(
+            leaf.get("legs").unwrap_or(&Value::Null),
+            &format!("{path}.leaf.legs"),
+        )?;
+        let rhos = number_list(
+            leaf.get("ratios").unwrap_or(&Value::Null),
+            &format!("{path}.leaf.ratios"),
+        )?;
         if ys.len() != leg_map.len() || rhos.len() != ratio_map.len() {
             return Err(format!("{path}.leaf has the wrong number of duals"));
         }

@@ -105,7 +105,12 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
         cols.push(vec![(row, c)]);
         owner.push(None);
     }
-    Problem { cols, b, owner, arcs }
+    Problem {
+        cols,
+        b,
+        owner,
+        arcs,
+    }
 }
 
 /// Dense Cholesky in place (lower triangle). A pivot that vanishes against its original
@@ -155,8 +160,15 @@ fn cholesky_solve(l: &[f64], m: usize, rhs: &mut [f64]) {
 /// Solve the Nash program over the face; returns the flow per edge (`x`) and the seller's
 /// share per edge, or `None` if the method did not converge (the caller falls back).
 #[must_use]
-pub fn solve(market: &Market, face: &Face, w: &[f64], deadline: Deadline) -> Option<(Vec<f64>, Vec<f64>)> {
-    let usable: Vec<usize> = (0..market.edges.len()).filter(|&e| face.edge_allowed[e]).collect();
+pub fn solve(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    deadline: Deadline,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let usable: Vec<usize> = (0..market.edges.len())
+        .filter(|&e| face.edge_allowed[e])
+        .collect();
     if usable.is_empty() {
         return None;
     }
@@ -308,26 +320,34 @@ pub fn solve(market: &Market, face: &Face, w: &[f64], deadline: Deadline) -> Opt
             (dz, dlam, dv)
         };
         let step_to_boundary = |x: &[f64], dx: &[f64]| -> f64 {
-            x.iter().zip(dx).fold(1.0_f64, |a, (&xi, &di)| if di < 0.0 { a.min(-xi / di) } else { a })
+            x.iter().zip(dx).fold(
+                1.0_f64,
+                |a, (&xi, &di)| if di < 0.0 { a.min(-xi / di) } else { a },
+            )
         };
         let r_c_aff: Vec<f64> = (0..n).map(|j| z[j] * v[j]).collect();
         let (dz_a, _, dv_a) = solve_dir(&r_c_aff);
         let a_p = step_to_boundary(&z, &dz_a);
         let a_d = step_to_boundary(&v, &dv_a);
-        let gap_aff: f64 =
-            (0..n).map(|j| (z[j] + a_p * dz_a[j]) * (v[j] + a_d * dv_a[j])).sum::<f64>() / n as f64;
+        let gap_aff: f64 = (0..n)
+            .map(|j| (z[j] + a_p * dz_a[j]) * (v[j] + a_d * dv_a[j]))
+            .sum::<f64>()
+            / n as f64;
         // Mehrotra's centring, kept away from 0 while the rows are still far from satisfied:
         // an infeasible-start method must shrink infeasibility no slower than the gap.
         let mut sigma = (gap_aff / gap).clamp(0.0, 1.0).powi(3);
         if rp_norm > 1e-8 {
             sigma = sigma.max(0.1);
         }
-        let r_c: Vec<f64> =
-            (0..n).map(|j| z[j] * v[j] + dz_a[j] * dv_a[j] - sigma * gap).collect();
+        let r_c: Vec<f64> = (0..n)
+            .map(|j| z[j] * v[j] + dz_a[j] * dv_a[j] - sigma * gap)
+            .collect();
         let (dz, dlam, dv) = solve_dir(&r_c);
         // One step length for primal and dual: the objective is not linear, so the dual step
         // must follow the primal point it belongs to.
-        let mut alpha_p = (0.99 * step_to_boundary(&z, &dz)).min(0.99 * step_to_boundary(&v, &dv)).min(1.0);
+        let mut alpha_p = (0.99 * step_to_boundary(&z, &dz))
+            .min(0.99 * step_to_boundary(&v, &dv))
+            .min(1.0);
         // Keep every counted utility positive (the objective's domain).
         loop {
             let ok = (0..parties).all(|i| {

@@ -59,7 +59,11 @@ fn split_allocation(market: &Market, x: &[f64]) -> Column {
     for (e, edge) in market.edges.iter().enumerate() {
         let t = edge.surplus * x[e];
         if x[e] > 0.0 && t > 0.0 {
-            trades.push(Trade { seller: edge.seller, buyer: edge.buyer, surplus: t });
+            trades.push(Trade {
+                seller: edge.seller,
+                buyer: edge.buyer,
+                surplus: t,
+            });
             trade_edge.push(e);
         }
     }
@@ -70,7 +74,11 @@ fn split_allocation(market: &Market, x: &[f64]) -> Column {
     }
     let mut u = result.utility;
     u.resize(market.parties.len(), 0.0);
-    Column { u, x: x.to_vec(), share }
+    Column {
+        u,
+        x: x.to_vec(),
+        share,
+    }
 }
 
 /// Utility of every party under a flow and a split.
@@ -164,7 +172,9 @@ fn discover_p_plus(
     let n = market.parties.len();
     let tol = 1e-12 * surplus_scale(market) * quantity_scale(market);
     loop {
-        let zero: Vec<bool> = (0..n).map(|i| columns.iter().all(|c| c.u[i] <= tol)).collect();
+        let zero: Vec<bool> = (0..n)
+            .map(|i| columns.iter().all(|c| c.u[i] <= tol))
+            .collect();
         if !zero.iter().any(|&z| z) {
             break;
         }
@@ -176,7 +186,9 @@ fn discover_p_plus(
         }
         columns.push(Column { u, x, share });
     }
-    Ok((0..n).map(|i| columns.iter().any(|c| c.u[i] > tol)).collect())
+    Ok((0..n)
+        .map(|i| columns.iter().any(|c| c.u[i] > tol))
+        .collect())
 }
 
 /// Nash bargaining over the frontier of one pattern.
@@ -194,7 +206,15 @@ pub fn nash_for_pattern(
     let face = pattern_face(market, pattern);
     let mut columns = vec![split_allocation(market, &pattern.relaxed.x)];
     let p_plus = discover_p_plus(market, &face, &mut columns, deadline, window_ms)?;
-    let w: Vec<f64> = (0..n).map(|i| if p_plus[i] { market.parties[i].weight } else { 0.0 }).collect();
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            if p_plus[i] {
+                market.parties[i].weight
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let w_sum: f64 = w.iter().sum();
     if w_sum == 0.0 {
         let c = &columns[0];
@@ -247,7 +267,10 @@ fn on_face(market: &Market, face: &Face, x: &[f64]) -> bool {
         let tol = 1e-7 * face.leg_hi[l].abs().max(1.0);
         totals[l] >= face.leg_lo[l] - tol && totals[l] <= face.leg_hi[l] + tol
     });
-    let edges_ok = x.iter().zip(&face.edge_allowed).all(|(&xe, &ok)| ok || xe == 0.0);
+    let edges_ok = x
+        .iter()
+        .zip(&face.edge_allowed)
+        .all(|(&xe, &ok)| ok || xe == 0.0);
     let ratios_ok = market.ratios.iter().all(|r| {
         let limit = r.give_per_get_max * totals[r.get];
         totals[r.give] <= limit + 1e-7 * limit.abs().max(1.0)
@@ -256,7 +279,13 @@ fn on_face(market: &Market, face: &Face, x: &[f64]) -> bool {
 }
 
 fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
-    Settlement { x: c.x, seller_share: c.share, utility: c.u, p_plus, pattern }
+    Settlement {
+        x: c.x,
+        seller_share: c.share,
+        utility: c.u,
+        p_plus,
+        pattern,
+    }
 }
 
 /// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`.
@@ -272,7 +301,9 @@ fn first_order_gap(
     if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
         return Ok(f64::INFINITY);
     }
-    let pi: Vec<f64> = (0..n).map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 }).collect();
+    let pi: Vec<f64> = (0..n)
+        .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
+        .collect();
     let w_sum: f64 = w.iter().sum();
     let (_, _, best) = oracle(market, face, &pi, deadline, window_ms)?;
     let value: f64 = (0..n).map(|i| pi[i] * best[i]).sum();
@@ -284,7 +315,13 @@ fn best_column(market: &Market, w: &[f64], columns: Vec<Column>) -> Column {
     let score = |c: &Column| -> f64 {
         (0..market.parties.len())
             .filter(|&i| w[i] > 0.0)
-            .map(|i| if c.u[i] > 0.0 { w[i] * c.u[i].ln() } else { f64::NEG_INFINITY })
+            .map(|i| {
+                if c.u[i] > 0.0 {
+                    w[i] * c.u[i].ln()
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
             .sum()
     };
     let mut best: Option<(f64, Column)> = None;
@@ -294,7 +331,11 @@ fn best_column(market: &Market, w: &[f64], columns: Vec<Column>) -> Column {
             best = Some((s, c));
         }
     }
-    best.map(|(_, c)| c).unwrap_or_else(|| Column { u: Vec::new(), x: Vec::new(), share: Vec::new() })
+    best.map(|(_, c)| c).unwrap_or_else(|| Column {
+        u: Vec::new(),
+        x: Vec::new(),
+        share: Vec::new(),
+    })
 }
 
 /// Simplicial decomposition: the master over the columns' utility vectors, the oracle for a
@@ -319,18 +360,27 @@ fn column_generation(
         let m = match solve_master(w, &vectors, lambda.as_deref()) {
             Ok(m) => m,
             Err(MasterError::Infeasible) => {
-                return Err(NashError::internal("Nash master: a party of P+ has no column"))
+                return Err(NashError::internal(
+                    "Nash master: a party of P+ has no column",
+                ))
             }
             // The master is the last resort: keep the best column found so far; the response
             // then states honestly whether it passes the first-order test.
             Err(MasterError::Numerical) => return Ok(best_column(market, w, columns)),
         };
-        let pi: Vec<f64> = (0..n).map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 }).collect();
+        let pi: Vec<f64> = (0..n)
+            .map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 })
+            .collect();
         let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
         let value: f64 = (0..n).map(|i| pi[i] * u[i]).sum();
         let stalled = columns.iter().any(|c| c.u == u) || columns.len() >= max_columns;
         if std::env::var("NASH_DEBUG").is_ok() {
-            eprintln!("cg: columns {} value/w {} master {} stalled {stalled}", columns.len(), value / w_sum - 1.0, m.objective);
+            eprintln!(
+                "cg: columns {} value/w {} master {} stalled {stalled}",
+                columns.len(),
+                value / w_sum - 1.0,
+                m.objective
+            );
         }
         if value <= (1.0 + FIRST_ORDER_STOP) * w_sum || stalled {
             lambda = Some(m.lambda);
@@ -358,12 +408,24 @@ fn column_generation(
     }
     let exact = split_allocation(market, &x);
     if std::env::var("NASH_DEBUG").is_ok() {
-        let obj = |u: &[f64]| -> f64 { (0..n).filter(|&i| w[i] > 0.0).map(|i| w[i] * u[i].ln()).sum() };
+        let obj = |u: &[f64]| -> f64 {
+            (0..n)
+                .filter(|&i| w[i] > 0.0)
+                .map(|i| w[i] * u[i].ln())
+                .sum()
+        };
         let mut mix_u = vec![0.0; n];
         for (c, &l) in columns.iter().zip(&lambda) {
-            for i in 0..n { mix_u[i] += l * c.u[i]; }
+            for i in 0..n {
+                mix_u[i] += l * c.u[i];
+            }
         }
-        eprintln!("cg final: master-mix objective {} exact-split objective {} lambda-sum {}", obj(&mix_u), obj(&exact.u), lambda.iter().sum::<f64>());
+        eprintln!(
+            "cg final: master-mix objective {} exact-split objective {} lambda-sum {}",
+            obj(&mix_u),
+            obj(&exact.u),
+            lambda.iter().sum::<f64>()
+        );
     }
     Ok(exact)
 }
@@ -398,13 +460,17 @@ pub fn solve_nash(
         settlements.push(nash_for_pattern(market, p, k, deadline, window_ms)?);
     }
     let n = market.parties.len();
-    let p_plus: Vec<bool> = (0..n).map(|i| settlements.iter().any(|s| s.p_plus[i])).collect();
+    let p_plus: Vec<bool> = (0..n)
+        .map(|i| settlements.iter().any(|s| s.p_plus[i]))
+        .collect();
     let mut best: Option<(usize, (usize, f64))> = None;
     for (k, s) in settlements.iter().enumerate() {
         let score = nash_score(market, s, &p_plus);
         let better = match best {
             None => true,
-            Some((_, (c, v))) => score.0 > c || (score.0 == c && score.1 > v + 1e-12 * v.abs().max(1.0)),
+            Some((_, (c, v))) => {
+                score.0 > c || (score.0 == c && score.1 > v + 1e-12 * v.abs().max(1.0))
+            }
         };
         if better {
             best = Some((k, score));

@@ -95,7 +95,11 @@ pub fn quantity_scale(market: &Market) -> f64 {
 /// Scale of the market's surpluses, for tolerances.
 #[must_use]
 pub fn surplus_scale(market: &Market) -> f64 {
-    market.edges.iter().map(|e| e.surplus.abs()).fold(1.0, f64::max)
+    market
+        .edges
+        .iter()
+        .map(|e| e.surplus.abs())
+        .fold(1.0, f64::max)
 }
 
 fn penalty(market: &Market, profit: &[f64]) -> f64 {
@@ -113,9 +117,7 @@ fn flow_error(e: FlowError, window: u64) -> NashError {
         }
         FlowError::Unbounded => NashError::internal("the transportation problem is unbounded"),
         FlowError::Invalid => NashError::internal("the transportation problem was malformed"),
-        FlowError::Numerical => {
-            NashError::internal("the network simplex lost numerical stability")
-        }
+        FlowError::Numerical => NashError::internal("the network simplex lost numerical stability"),
     }
 }
 
@@ -174,7 +176,12 @@ pub fn maximise(
             }
             arc_profit.push(-m);
         }
-        let problem = Transport { node_lo, node_hi, arcs, profit: arc_profit };
+        let problem = Transport {
+            node_lo,
+            node_hi,
+            arcs,
+            profit: arc_profit,
+        };
         let sol = solve_transport(&problem, deadline).map_err(|e| flow_error(e, window_ms))?;
         let mut x = vec![0.0; market.edges.len()];
         let mut value = 0.0;
@@ -225,7 +232,13 @@ pub fn maximise(
         row_lo.push(if tight { 0.0 } else { f64::NEG_INFINITY });
         row_hi.push(0.0);
     }
-    let lp = Lp { c, upper: vec![f64::INFINITY; n_cols], rows, row_lo, row_hi };
+    let lp = Lp {
+        c,
+        upper: vec![f64::INFINITY; n_cols],
+        rows,
+        row_lo,
+        row_hi,
+    };
     let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
     let mut x = vec![0.0; market.edges.len()];
     let mut value = 0.0;
@@ -287,5 +300,10 @@ pub fn optimal_face(market: &Market, lo: &[f64], hi: &[f64], relaxed: &Relaxed) 
         }
     }
     let ratio_tight = relaxed.ratio_dual.iter().map(|&y| y > tol).collect();
-    Face { edge_allowed, leg_lo, leg_hi, ratio_tight }
+    Face {
+        edge_allowed,
+        leg_lo,
+        leg_hi,
+        ratio_tight,
+    }
 }

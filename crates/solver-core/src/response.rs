@@ -88,13 +88,28 @@ pub fn utility_scores(market: &Market, x: &[f64], utility: &[f64]) -> Vec<f64> {
             total[edge.buyer] += t;
         }
     }
-    utility.iter().zip(&total).map(|(&u, &t)| if t > 0.0 { (u / t).clamp(0.0, 1.0) } else { 0.0 }).collect()
+    utility
+        .iter()
+        .zip(&total)
+        .map(|(&u, &t)| {
+            if t > 0.0 {
+                (u / t).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// Welfare of a flow.
 #[must_use]
 pub fn welfare_of(market: &Market, x: &[f64]) -> f64 {
-    market.edges.iter().zip(x).map(|(e, &q)| e.surplus * q).sum()
+    market
+        .edges
+        .iter()
+        .zip(x)
+        .map(|(e, &q)| e.surplus * q)
+        .sum()
 }
 
 /// Side of a leg as a word, for messages.

@@ -32,9 +32,18 @@ pub fn frontier_stable(
         return Ok(false);
     }
     let pi: Vec<f64> = (0..n)
-        .map(|i| if p_plus[i] { market.parties[i].weight / utility[i] } else { 0.0 })
+        .map(|i| {
+            if p_plus[i] {
+                market.parties[i].weight / utility[i]
+            } else {
+                0.0
+            }
+        })
         .collect();
-    let w_sum: f64 = (0..n).filter(|&i| p_plus[i]).map(|i| market.parties[i].weight).sum();
+    let w_sum: f64 = (0..n)
+        .filter(|&i| p_plus[i])
+        .map(|i| market.parties[i].weight)
+        .sum();
     if w_sum == 0.0 {
         return Ok(true);
     }
@@ -48,8 +57,13 @@ pub fn frontier_stable(
 /// one whose seller gets nothing needs `r_seller >= r_buyer` (relative tolerance).
 #[must_use]
 pub fn per_trade_stable(market: &Market, x: &[f64], seller_share: &[f64], utility: &[f64]) -> bool {
-    let r: Vec<f64> = utility.iter().zip(&market.parties).map(|(u, p)| u / p.weight).collect();
-    let close = |a: f64, b: f64| (a - b).abs() <= NASH_STABILITY_TOL * a.abs().max(b.abs()).max(1e-300);
+    let r: Vec<f64> = utility
+        .iter()
+        .zip(&market.parties)
+        .map(|(u, p)| u / p.weight)
+        .collect();
+    let close =
+        |a: f64, b: f64| (a - b).abs() <= NASH_STABILITY_TOL * a.abs().max(b.abs()).max(1e-300);
     for (e, edge) in market.edges.iter().enumerate() {
         let t = edge.surplus * x[e];
         if x[e] <= 0.0 || t <= 0.0 {

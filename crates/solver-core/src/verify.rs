@@ -13,7 +13,10 @@ use crate::certificate;
 use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::jcs::commitment_hash;
-use crate::limits::{abs_tol, gap_factor, CLAIM_TOL, FRONTIER_GAP_TOL, MAX_JSON_BYTES, Q_NASH_STABLE, Q_NASH_UNSTABLE};
+use crate::limits::{
+    abs_tol, gap_factor, CLAIM_TOL, FRONTIER_GAP_TOL, MAX_JSON_BYTES, Q_NASH_STABLE,
+    Q_NASH_UNSTABLE,
+};
 use crate::market::Market;
 use crate::nash::{p_plus_over_face, Settlement};
 use crate::relax::{leg_bounds, maximise, optimal_face, LegFix};
@@ -79,7 +82,12 @@ fn get_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 }
 
 /// Parse a response's trades and check every rule of §3 and §4 except the claims.
-fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String>) -> Option<Reading> {
+fn read(
+    market: &Market,
+    challenge_id: &str,
+    text: &str,
+    errors: &mut Vec<String>,
+) -> Option<Reading> {
     if text.len() > MAX_JSON_BYTES {
         errors.push(format!("$: the response is over {MAX_JSON_BYTES} bytes"));
         return None;
@@ -93,7 +101,9 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
     };
     match raw.get("challenge_id").and_then(Value::as_str) {
         Some(id) if id == challenge_id => {}
-        Some(id) => errors.push(format!("challenge_id: {id} is not this challenge ({challenge_id})")),
+        Some(id) => errors.push(format!(
+            "challenge_id: {id} is not this challenge ({challenge_id})"
+        )),
         None => errors.push("challenge_id: missing or not a string".into()),
     }
     let Some(trades) = get_path(&raw, &["settlement", "trades"]).and_then(Value::as_array) else {
@@ -111,7 +121,8 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
             e,
         );
     }
-    let ids: std::collections::HashSet<&str> = market.parties.iter().map(|p| p.id.as_str()).collect();
+    let ids: std::collections::HashSet<&str> =
+        market.parties.iter().map(|p| p.id.as_str()).collect();
     let mut x = vec![0.0; market.edges.len()];
     let mut share = vec![0.0; market.edges.len()];
     let mut seen = vec![false; market.edges.len()];
@@ -119,12 +130,17 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
         let path = format!("settlement.trades[{k}]");
         let s = |f: &str| t.get(f).and_then(Value::as_str);
         let n = |f: &str| t.get(f).and_then(Value::as_f64).filter(|v| v.is_finite());
-        let (Some(seller), Some(buyer), Some(resource)) = (s("seller"), s("buyer"), s("resource")) else {
-            errors.push(format!("{path}: seller, buyer and resource must be strings"));
+        let (Some(seller), Some(buyer), Some(resource)) = (s("seller"), s("buyer"), s("resource"))
+        else {
+            errors.push(format!(
+                "{path}: seller, buyer and resource must be strings"
+            ));
             continue;
         };
         let (Some(q), Some(p)) = (n("quantity"), n("price_per_unit")) else {
-            errors.push(format!("{path}: quantity and price_per_unit must be finite numbers"));
+            errors.push(format!(
+                "{path}: quantity and price_per_unit must be finite numbers"
+            ));
             continue;
         };
         for (who, id) in [("seller", seller), ("buyer", buyer)] {
@@ -141,7 +157,9 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
             continue;
         };
         if seen[e] {
-            errors.push(format!("{path}: a second trade for ({seller}, {buyer}, {resource})"));
+            errors.push(format!(
+                "{path}: a second trade for ({seller}, {buyer}, {resource})"
+            ));
             continue;
         }
         seen[e] = true;
@@ -165,10 +183,19 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
         let who = &market.parties[leg.party].id;
         let t = totals[l];
         if t > leg.max + abs_tol(leg.max) {
-            errors.push(format!("parties.{who}: {} {} of {} over its capacity {}", t, leg.resource, crate::response::side_word(leg.side), leg.max));
+            errors.push(format!(
+                "parties.{who}: {} {} of {} over its capacity {}",
+                t,
+                leg.resource,
+                crate::response::side_word(leg.side),
+                leg.max
+            ));
         }
         if leg.is_all_or_nothing() && t > abs_tol(0.0) && t < leg.min - abs_tol(leg.min) {
-            errors.push(format!("parties.{who}: {t} {} is below its all-or-nothing minimum {}", leg.resource, leg.min));
+            errors.push(format!(
+                "parties.{who}: {t} {} is below its all-or-nothing minimum {}",
+                leg.resource, leg.min
+            ));
         }
     }
     for r in &market.ratios {
@@ -189,7 +216,13 @@ fn read(market: &Market, challenge_id: &str, text: &str, errors: &mut Vec<String
         }
     }
     let welfare = crate::response::welfare_of(market, &x);
-    Some(Reading { x, share, utility, welfare, raw })
+    Some(Reading {
+        x,
+        share,
+        utility,
+        welfare,
+        raw,
+    })
 }
 
 fn claims_match(
@@ -204,46 +237,67 @@ fn claims_match(
     let close = |a: f64, b: f64| (a - b).abs() <= CLAIM_TOL * a.abs().max(b.abs()).max(1.0);
     match r.raw.get("welfare").and_then(Value::as_f64) {
         Some(w) if close(w, r.welfare) => {}
-        Some(w) => errors.push(format!("welfare: claims {w}, the trades give {}", r.welfare)),
+        Some(w) => errors.push(format!(
+            "welfare: claims {w}, the trades give {}",
+            r.welfare
+        )),
         None => errors.push("welfare: missing".into()),
     }
     let proof = r.raw.get("equilibrium_proof");
     for (field, truth) in [("pareto_optimal", pareto), ("nash_stable", stable)] {
         match proof.and_then(|p| p.get(field)).and_then(Value::as_bool) {
             Some(c) if c == truth => {}
-            Some(c) => errors.push(format!("equilibrium_proof.{field}: claims {c}, it is {truth}")),
+            Some(c) => errors.push(format!(
+                "equilibrium_proof.{field}: claims {c}, it is {truth}"
+            )),
             None => errors.push(format!("equilibrium_proof.{field}: missing")),
         }
     }
     let scores = crate::response::utility_scores(market, &r.x, &r.utility);
-    match proof.and_then(|p| p.get("utility_scores")).and_then(Value::as_object) {
+    match proof
+        .and_then(|p| p.get("utility_scores"))
+        .and_then(Value::as_object)
+    {
         Some(map) => {
             for (id, v) in map {
                 let Some(i) = market.parties.iter().position(|p| &p.id == id) else {
-                    errors.push(format!("equilibrium_proof.utility_scores.{id}: unknown party"));
+                    errors.push(format!(
+                        "equilibrium_proof.utility_scores.{id}: unknown party"
+                    ));
                     continue;
                 };
                 match v.as_f64() {
                     Some(c) if close(c, scores[i]) => {}
-                    _ => errors.push(format!("equilibrium_proof.utility_scores.{id}: claims {v}, it is {}", scores[i])),
+                    _ => errors.push(format!(
+                        "equilibrium_proof.utility_scores.{id}: claims {v}, it is {}",
+                        scores[i]
+                    )),
                 }
             }
             for (i, p) in market.parties.iter().enumerate() {
                 if scores[i] > 0.0 && !map.contains_key(&p.id) {
-                    errors.push(format!("equilibrium_proof.utility_scores.{}: missing", p.id));
+                    errors.push(format!(
+                        "equilibrium_proof.utility_scores.{}: missing",
+                        p.id
+                    ));
                 }
             }
         }
         None => errors.push("equilibrium_proof.utility_scores: missing".into()),
     }
     let settlement = r.raw.get("settlement").cloned().unwrap_or(Value::Null);
-    match (r.raw.get("commitment_hash").and_then(Value::as_str), commitment_hash(challenge_id, miner, &settlement)) {
+    match (
+        r.raw.get("commitment_hash").and_then(Value::as_str),
+        commitment_hash(challenge_id, miner, &settlement),
+    ) {
         (Some(h), Ok(expected)) if h == expected => {}
         (Some(h), Ok(expected)) => errors.push(format!(
             "commitment_hash: {h} does not match {expected} (miner \"{miner}\")"
         )),
         (None, _) => errors.push("commitment_hash: missing".into()),
-        (_, Err(e)) => errors.push(format!("commitment_hash: the settlement cannot be canonicalised ({e})")),
+        (_, Err(e)) => errors.push(format!(
+            "commitment_hash: the settlement cannot be canonicalised ({e})"
+        )),
     }
 }
 
@@ -263,7 +317,11 @@ pub fn judge(
     let gap = gap_of(welfare, optimum);
     let pareto = gap <= FRONTIER_GAP_TOL;
     if !pareto {
-        return Ok((gap, false, per_trade_stable(market, x, seller_share, utility)));
+        return Ok((
+            gap,
+            false,
+            per_trade_stable(market, x, seller_share, utility),
+        ));
     }
     // On the frontier: the first-order test over settlements with the same on/off pattern.
     let totals = leg_totals(market, x);
@@ -271,11 +329,13 @@ pub fn judge(
         .legs
         .iter()
         .zip(&totals)
-        .map(|(leg, &t)| match (leg.is_all_or_nothing(), t > abs_tol(0.0) * 1e-3) {
-            (false, _) => LegFix::Free,
-            (true, true) => LegFix::On,
-            (true, false) => LegFix::Off,
-        })
+        .map(
+            |(leg, &t)| match (leg.is_all_or_nothing(), t > abs_tol(0.0) * 1e-3) {
+                (false, _) => LegFix::Free,
+                (true, true) => LegFix::On,
+                (true, false) => LegFix::Off,
+            },
+        )
         .collect();
     let (lo, hi) = leg_bounds(market, &fix);
     let profit: Vec<f64> = market.edges.iter().map(|e| e.surplus).collect();
@@ -290,7 +350,11 @@ pub fn judge(
 #[must_use]
 pub fn gap_of(welfare: f64, optimum: f64) -> f64 {
     if optimum <= 0.0 {
-        if welfare.abs() <= abs_tol(0.0) { 0.0 } else { 1.0 }
+        if welfare.abs() <= abs_tol(0.0) {
+            0.0
+        } else {
+            1.0
+        }
     } else {
         ((optimum - welfare) / optimum).max(0.0)
     }
@@ -335,9 +399,8 @@ pub fn verify_responses(
         // W*: from a certificate that proves it, else from the verifier's own solve.
         let mut optimum = None;
         let mut source = None;
-        let cert = get_path(&r.raw, &["equilibrium_proof", "certificate"]).filter(|c| {
-            c.as_object().is_some_and(|o| !o.is_empty())
-        });
+        let cert = get_path(&r.raw, &["equilibrium_proof", "certificate"])
+            .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()));
         if let (true, Some(cert)) = (use_certificate, cert) {
             match certificate::check(market, cert) {
                 Ok(bound) if bound <= r.welfare + abs_tol(r.welfare) => {
@@ -355,8 +418,9 @@ pub fn verify_responses(
                 own.get()?.0
             }
         };
-        let (gap, pareto, stable) =
-            judge(market, &r.x, &r.share, &r.utility, r.welfare, optimum, deadline)?;
+        let (gap, pareto, stable) = judge(
+            market, &r.x, &r.share, &r.utility, r.welfare, optimum, deadline,
+        )?;
         claims_match(market, &r, pareto, stable, miner, challenge_id, &mut errors);
         let valid = errors.is_empty();
         verdicts.push(Verdict {
@@ -370,14 +434,21 @@ pub fn verify_responses(
             dominated: false,
             q: 0.0,
             optimum_source: source,
-            utilities: market.parties.iter().zip(&r.utility).map(|(p, &u)| (p.id.clone(), u)).collect(),
+            utilities: market
+                .parties
+                .iter()
+                .zip(&r.utility)
+                .map(|(p, &u)| (p.id.clone(), u))
+                .collect(),
         });
         utilities.push(valid.then_some(r.utility));
     }
     // Dominance among the valid responses, and against the verifier's own optimum for those
     // off the frontier (a frontier settlement can never be dominated: utilities sum to W*).
     for i in 0..verdicts.len() {
-        let Some(ui) = utilities[i].as_ref() else { continue };
+        let Some(ui) = utilities[i].as_ref() else {
+            continue;
+        };
         let mut dominated = (0..verdicts.len())
             .any(|j| j != i && utilities[j].as_ref().is_some_and(|uj| dominates(uj, ui)));
         if !dominated && !verdicts[i].pareto_optimal {
@@ -389,7 +460,12 @@ pub fn verify_responses(
         v.q = if !v.valid || dominated {
             0.0
         } else {
-            gap_factor(v.gap.unwrap_or(1.0)) * if v.nash_stable { Q_NASH_STABLE } else { Q_NASH_UNSTABLE }
+            gap_factor(v.gap.unwrap_or(1.0))
+                * if v.nash_stable {
+                    Q_NASH_STABLE
+                } else {
+                    Q_NASH_UNSTABLE
+                }
         };
     }
     Ok(verdicts)
@@ -403,7 +479,10 @@ pub struct Solved<F: FnMut() -> Result<(f64, Settlement)>> {
 
 impl<F: FnMut() -> Result<(f64, Settlement)>> Solved<F> {
     pub fn new(solve: F) -> Self {
-        Self { solve, cached: None }
+        Self {
+            solve,
+            cached: None,
+        }
     }
 }
 
@@ -413,6 +492,8 @@ impl<F: FnMut() -> Result<(f64, Settlement)>> OwnSolution for Solved<F> {
             let (w, s) = (self.solve)()?;
             self.cached = Some((w, s.utility));
         }
-        self.cached.clone().ok_or_else(|| crate::error::NashError::internal("own solution missing"))
+        self.cached
+            .clone()
+            .ok_or_else(|| crate::error::NashError::internal("own solution missing"))
     }
 }

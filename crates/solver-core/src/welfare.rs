@@ -18,9 +18,17 @@ use crate::relax::{leg_bounds, maximise, quantity_scale, surplus_scale, LegFix, 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoundTree {
     /// Feasible duals for the node's fixing: every settlement under it has welfare <= `bound`.
-    Leaf { bound: f64, leg_dual: Vec<f64>, ratio_dual: Vec<f64> },
+    Leaf {
+        bound: f64,
+        leg_dual: Vec<f64>,
+        ratio_dual: Vec<f64>,
+    },
     /// The leg's total is 0 (`off`) or in `[min, max]` (`on`): the two cover every settlement.
-    Branch { leg: usize, off: Box<BoundTree>, on: Box<BoundTree> },
+    Branch {
+        leg: usize,
+        off: Box<BoundTree>,
+        on: Box<BoundTree>,
+    },
 }
 
 /// One on/off pattern that reaches `W*`, with an optimal flow and the duals of its relaxation.
@@ -54,7 +62,16 @@ impl Search<'_> {
     fn node(&mut self, fix: &mut Vec<LegFix>) -> Result<BoundTree> {
         let (lo, hi) = leg_bounds(self.market, fix);
         let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
-        let r = maximise(self.market, &lo, &hi, None, None, &profit, self.deadline, self.window_ms)?;
+        let r = maximise(
+            self.market,
+            &lo,
+            &hi,
+            None,
+            None,
+            &profit,
+            self.deadline,
+            self.window_ms,
+        )?;
         let leaf = |r: &Relaxed| BoundTree::Leaf {
             bound: r.bound,
             leg_dual: r.leg_dual.clone(),
@@ -93,13 +110,20 @@ impl Search<'_> {
                 self.found.retain(|p| p.relaxed.value >= cut);
             }
             if r.value >= self.best - self.tie_tol {
-                self.found.push(OptimalPattern { fix: fix.clone(), relaxed: r.clone() });
+                self.found.push(OptimalPattern {
+                    fix: fix.clone(),
+                    relaxed: r.clone(),
+                });
             }
             return Ok(leaf(&r));
         };
         // Visit first the child that agrees with the current flow, to find incumbents early.
         let on_first = totals[leg] >= market.legs[leg].min / 2.0;
-        let order = if on_first { [LegFix::On, LegFix::Off] } else { [LegFix::Off, LegFix::On] };
+        let order = if on_first {
+            [LegFix::On, LegFix::Off]
+        } else {
+            [LegFix::Off, LegFix::On]
+        };
         let mut children = [None, None];
         for (k, f) in order.into_iter().enumerate() {
             fix[leg] = f;
@@ -109,12 +133,20 @@ impl Search<'_> {
         let [a, b] = children;
         let (a, b) = (a.unwrap_or_else(empty_leaf), b.unwrap_or_else(empty_leaf));
         let (off, on) = if on_first { (b, a) } else { (a, b) };
-        Ok(BoundTree::Branch { leg, off: Box::new(off), on: Box::new(on) })
+        Ok(BoundTree::Branch {
+            leg,
+            off: Box::new(off),
+            on: Box::new(on),
+        })
     }
 }
 
 fn empty_leaf() -> BoundTree {
-    BoundTree::Leaf { bound: f64::INFINITY, leg_dual: Vec::new(), ratio_dual: Vec::new() }
+    BoundTree::Leaf {
+        bound: f64::INFINITY,
+        leg_dual: Vec::new(),
+        ratio_dual: Vec::new(),
+    }
 }
 
 /// Total flow of every leg.
@@ -146,15 +178,25 @@ pub fn solve_welfare(market: &Market, deadline: Deadline, window_ms: u64) -> Res
     let tree = search.node(&mut fix)?;
     let optimum = search.best.max(0.0);
     let cut = optimum - search.tie_tol;
-    let mut patterns: Vec<OptimalPattern> =
-        search.found.into_iter().filter(|p| p.relaxed.value >= cut).collect();
+    let mut patterns: Vec<OptimalPattern> = search
+        .found
+        .into_iter()
+        .filter(|p| p.relaxed.value >= cut)
+        .collect();
     if patterns.is_empty() {
         // Trading nothing is always feasible (every lot off); the search reaches it unless the
         // relaxation itself is empty, which it never is. Keep the invariant explicit anyway.
         let (lo, hi) = leg_bounds(market, &vec![LegFix::Off; market.legs.len()]);
         let profit: Vec<f64> = market.edges.iter().map(|e| e.surplus).collect();
         let r = maximise(market, &lo, &hi, None, None, &profit, deadline, window_ms)?;
-        patterns.push(OptimalPattern { fix: vec![LegFix::Off; market.legs.len()], relaxed: r });
+        patterns.push(OptimalPattern {
+            fix: vec![LegFix::Off; market.legs.len()],
+            relaxed: r,
+        });
     }
-    Ok(Welfare { optimum, patterns, tree })
+    Ok(Welfare {
+        optimum,
+        patterns,
+        tree,
+    })
 }

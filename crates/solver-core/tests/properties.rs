@@ -26,18 +26,27 @@ use common::{random_challenge, shuffled, GenOptions};
 
 /// Number of generated markets per property; `NASH_PROPTEST_CASES` raises it.
 fn cases() -> u64 {
-    std::env::var("NASH_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1500)
+    std::env::var("NASH_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500)
 }
 
 /// `W*` by enumerating the lots' on/off patterns and solving each pattern's LP.
 fn brute_force_welfare(market: &Market) -> f64 {
-    let lots: Vec<usize> = (0..market.legs.len()).filter(|&l| market.legs[l].is_all_or_nothing()).collect();
+    let lots: Vec<usize> = (0..market.legs.len())
+        .filter(|&l| market.legs[l].is_all_or_nothing())
+        .collect();
     assert!(lots.len() <= 12, "too many lots for brute force");
     let mut best = 0.0_f64;
     for mask in 0u32..(1 << lots.len()) {
         let mut fix = vec![LegFix::Free; market.legs.len()];
         for (k, &l) in lots.iter().enumerate() {
-            fix[l] = if mask & (1 << k) != 0 { LegFix::On } else { LegFix::Off };
+            fix[l] = if mask & (1 << k) != 0 {
+                LegFix::On
+            } else {
+                LegFix::Off
+            };
         }
         let (lo, hi) = leg_bounds(market, &fix);
         let n = market.edges.len();
@@ -76,7 +85,10 @@ fn brute_force_welfare(market: &Market) -> f64 {
 }
 
 fn verdict(challenge: &str, response: &str) -> Value {
-    let v: Value = serde_json::from_str(&verify_json(challenge, &[response], &VerifyOptions::default()).unwrap()).unwrap();
+    let v: Value = serde_json::from_str(
+        &verify_json(challenge, &[response], &VerifyOptions::default()).unwrap(),
+    )
+    .unwrap();
     v[0].clone()
 }
 
@@ -94,22 +106,38 @@ fn generated_markets_are_solved_exactly_and_verified() {
         let text = challenge.to_string();
         let parsed = parse_challenge(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let market = build_market(&parsed);
-        let response_text = solve_json(&text, &SolveOptions::default()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let response_text = solve_json(&text, &SolveOptions::default())
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let response: Value = serde_json::from_str(&response_text).unwrap();
         let w = response["welfare"].as_f64().unwrap();
         let w_star = brute_force_welfare(&market);
-        assert!(close(w, w_star, 1e-6), "seed {seed}: welfare {w}, brute force {w_star}");
+        assert!(
+            close(w, w_star, 1e-6),
+            "seed {seed}: welfare {w}, brute force {w_star}"
+        );
         let v = verdict(&text, &response_text);
         assert_eq!(v["valid"], json!(true), "seed {seed}: {v}");
         assert_eq!(v["q"].as_f64(), Some(1.0), "seed {seed}: {v}");
 
         // Permutation invariance and determinism: same settlement, same claims, same hash.
         let again: Value = serde_json::from_str(
-            &solve_json(&shuffled(&challenge, seed).to_string(), &SolveOptions::default()).unwrap(),
+            &solve_json(
+                &shuffled(&challenge, seed).to_string(),
+                &SolveOptions::default(),
+            )
+            .unwrap(),
         )
         .unwrap();
-        for field in ["settlement", "welfare", "equilibrium_proof", "commitment_hash"] {
-            assert_eq!(response[field], again[field], "seed {seed}: {field} depends on party order");
+        for field in [
+            "settlement",
+            "welfare",
+            "equilibrium_proof",
+            "commitment_hash",
+        ] {
+            assert_eq!(
+                response[field], again[field],
+                "seed {seed}: {field} depends on party order"
+            );
         }
 
         with_trades += usize::from(w > 0.0);
@@ -118,9 +146,18 @@ fn generated_markets_are_solved_exactly_and_verified() {
     }
     // The generator must keep producing the hard cases, or this test proves little.
     let n = usize::try_from(cases()).unwrap();
-    assert!(with_trades * 2 > n, "only {with_trades} of {n} markets trade");
-    assert!(with_lots * 5 > n, "only {with_lots} of {n} markets have lots");
-    assert!(with_ratios * 20 > n, "only {with_ratios} of {n} markets have swap ratios");
+    assert!(
+        with_trades * 2 > n,
+        "only {with_trades} of {n} markets trade"
+    );
+    assert!(
+        with_lots * 5 > n,
+        "only {with_lots} of {n} markets have lots"
+    );
+    assert!(
+        with_ratios * 20 > n,
+        "only {with_ratios} of {n} markets have swap ratios"
+    );
 }
 
 /// Rewrite a damaged response's claims to the truth (per the verifier) and its hash, so that
@@ -142,8 +179,12 @@ fn with_true_claims(challenge: &str, market: &Market, mut response: Value) -> Va
             })
             .unwrap();
         let s = market.edges[e].surplus * t["quantity"].as_f64().unwrap();
-        *total.entry(t["seller"].as_str().unwrap().into()).or_default() += s;
-        *total.entry(t["buyer"].as_str().unwrap().into()).or_default() += s;
+        *total
+            .entry(t["seller"].as_str().unwrap().into())
+            .or_default() += s;
+        *total
+            .entry(t["buyer"].as_str().unwrap().into())
+            .or_default() += s;
     }
     let scores: serde_json::Map<String, Value> = v["utilities"]
         .as_object()
@@ -151,7 +192,14 @@ fn with_true_claims(challenge: &str, market: &Market, mut response: Value) -> Va
         .iter()
         .map(|(id, u)| {
             let t = total.get(id).copied().unwrap_or(0.0);
-            (id.clone(), json!(if t > 0.0 { u.as_f64().unwrap() / t } else { 0.0 }))
+            (
+                id.clone(),
+                json!(if t > 0.0 {
+                    u.as_f64().unwrap() / t
+                } else {
+                    0.0
+                }),
+            )
         })
         .collect();
     response["equilibrium_proof"]["utility_scores"] = Value::Object(scores);
@@ -164,10 +212,15 @@ fn with_true_claims(challenge: &str, market: &Market, mut response: Value) -> Va
 fn damaged_responses_get_the_verdict_the_spec_demands() {
     let mut checked = [0usize; 6];
     for seed in 0..cases() / 3 {
-        let opts = GenOptions { lot_chance: 0.0, ..GenOptions::default() };
+        let opts = GenOptions {
+            lot_chance: 0.0,
+            ..GenOptions::default()
+        };
         let challenge = random_challenge(seed, opts).to_string();
         let market = build_market(&parse_challenge(&challenge).unwrap());
-        let good: Value = serde_json::from_str(&solve_json(&challenge, &SolveOptions::default()).unwrap()).unwrap();
+        let good: Value =
+            serde_json::from_str(&solve_json(&challenge, &SolveOptions::default()).unwrap())
+                .unwrap();
         let trades = good["settlement"]["trades"].as_array().unwrap().clone();
         if trades.is_empty() {
             continue;
@@ -177,8 +230,15 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         let mut bad = good.clone();
         bad["settlement"]["trades"][0]["price_per_unit"] = json!(1e6);
         let v = verdict(&challenge, &bad.to_string());
-        assert_eq!((v["valid"].clone(), v["q"].as_f64()), (json!(false), Some(0.0)), "seed {seed}");
-        assert!(v["errors"].to_string().contains("corridor"), "seed {seed}: {v}");
+        assert_eq!(
+            (v["valid"].clone(), v["q"].as_f64()),
+            (json!(false), Some(0.0)),
+            "seed {seed}"
+        );
+        assert!(
+            v["errors"].to_string().contains("corridor"),
+            "seed {seed}: {v}"
+        );
         checked[0] += 1;
 
         // Over capacity.
@@ -186,7 +246,10 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         bad["settlement"]["trades"][0]["quantity"] = json!(1e7);
         let v = verdict(&challenge, &bad.to_string());
         assert_eq!(v["valid"], json!(false), "seed {seed}");
-        assert!(v["errors"].to_string().contains("capacity"), "seed {seed}: {v}");
+        assert!(
+            v["errors"].to_string().contains("capacity"),
+            "seed {seed}: {v}"
+        );
         checked[1] += 1;
 
         // An unknown party.
@@ -194,7 +257,10 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         bad["settlement"]["trades"][0]["buyer"] = json!("ghost");
         let v = verdict(&challenge, &bad.to_string());
         assert_eq!(v["valid"], json!(false), "seed {seed}");
-        assert!(v["errors"].to_string().contains("unknown party"), "seed {seed}: {v}");
+        assert!(
+            v["errors"].to_string().contains("unknown party"),
+            "seed {seed}: {v}"
+        );
         checked[2] += 1;
 
         // A false welfare claim.
@@ -202,7 +268,10 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         bad["welfare"] = json!(good["welfare"].as_f64().unwrap() + 1.0);
         let v = verdict(&challenge, &bad.to_string());
         assert_eq!(v["valid"], json!(false), "seed {seed}");
-        assert!(v["errors"].to_string().contains("welfare"), "seed {seed}: {v}");
+        assert!(
+            v["errors"].to_string().contains("welfare"),
+            "seed {seed}: {v}"
+        );
         checked[3] += 1;
 
         // A less efficient allocation: every quantity halved, honest claims. Valid, off the
@@ -232,10 +301,14 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
                 // The move must be large against the buyer's utility, or the first-order test
                 // (tolerance 1e-6) rightly cannot tell it from the optimum.
                 let moved = (edge.ceiling - p) * t["quantity"].as_f64().unwrap();
-                let buyer_u = good["settlement"]["parties"][t["buyer"].as_str().unwrap()]["utility"]
+                let buyer_u = good["settlement"]["parties"][t["buyer"].as_str().unwrap()]
+                    ["utility"]
                     .as_f64()
                     .unwrap_or(0.0);
-                edge.surplus > 0.01 && p > edge.floor + 1e-3 && p < edge.ceiling - 1e-3 && moved > 0.05 * buyer_u
+                edge.surplus > 0.01
+                    && p > edge.floor + 1e-3
+                    && p < edge.ceiling - 1e-3
+                    && moved > 0.05 * buyer_u
             })
         });
         if let Some(k) = split {
@@ -260,7 +333,10 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
             checked[5] += 1;
         }
     }
-    assert!(checked.iter().all(|&c| c > 20), "too few damaged cases exercised: {checked:?}");
+    assert!(
+        checked.iter().all(|&c| c > 20),
+        "too few damaged cases exercised: {checked:?}"
+    );
 }
 
 #[test]
@@ -269,12 +345,19 @@ fn dominance_among_responses() {
     // (honest claims). The halved one is dominated (Q = 0); the optimal one keeps Q = 1.
     let mut seen = 0;
     for seed in 0..200 {
-        let opts = GenOptions { lot_chance: 0.0, ..GenOptions::default() };
+        let opts = GenOptions {
+            lot_chance: 0.0,
+            ..GenOptions::default()
+        };
         let challenge = random_challenge(seed, opts).to_string();
         let market = build_market(&parse_challenge(&challenge).unwrap());
         let good = solve_json(&challenge, &SolveOptions::default()).unwrap();
         let good_v: Value = serde_json::from_str(&good).unwrap();
-        if good_v["settlement"]["trades"].as_array().unwrap().is_empty() {
+        if good_v["settlement"]["trades"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
             continue;
         }
         let mut half = good_v.clone();

@@ -114,7 +114,11 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
     let mut lots = 0;
     let mut parties = Vec::new();
     for i in 0..n {
-        let id = format!("p{:02}_{}", (seed.wrapping_mul(31).wrapping_add(i as u64 * 7)) % 97, i);
+        let id = format!(
+            "p{:02}_{}",
+            (seed.wrapping_mul(31).wrapping_add(i as u64 * 7)) % 97,
+            i
+        );
         let region = *r.pick(&REGIONS);
         let mut attributes = json!({ "region": region, "gpu": *r.pick(&GPUS) });
         let roll = r.unit();
@@ -131,7 +135,11 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             }
             p
         } else if roll < o.swap_chance + o.defer_chance {
-            let per = if r.chance(0.5) { "unit" } else { "hour_deferred" };
+            let per = if r.chance(0.5) {
+                "unit"
+            } else {
+                "hour_deferred"
+            };
             let mut p = json!({
                 "intent": "defer", "resource": resources[0], "quantity": { "current": r.qty(10, 150) },
                 "compensation": { "min": r.price(0.05, 0.6), "per": per },
