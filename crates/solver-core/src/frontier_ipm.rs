@@ -221,9 +221,6 @@ pub fn solve(
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let rd_norm = r_d.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let w_max = w.iter().fold(1.0_f64, |a, &b| a.max(b));
-        if std::env::var("NASH_DEBUG").is_ok() {
-            eprintln!("ipm: gap {gap:e} rp {rp_norm:e} rd {rd_norm:e}");
-        }
         if gap < 1e-14 && rp_norm < 1e-11 && rd_norm < 1e-9 * w_max {
             converged = true;
             break;
@@ -376,9 +373,6 @@ pub fn solve(
         for r in 0..m {
             lam[r] += alpha_p * dlam[r];
         }
-    }
-    if std::env::var("NASH_DEBUG").is_ok() {
-        eprintln!("ipm: converged {converged}");
     }
     if !converged {
         return None;

@@ -246,9 +246,6 @@ pub fn nash_for_pattern(
     if let Some((x, _)) = ipm.filter(|(x, _)| on_face(market, &face, x)) {
         let col = split_allocation(market, &x);
         let gap = first_order_gap(market, &face, &w, &col.u, deadline, window_ms)?;
-        if std::env::var("NASH_DEBUG").is_ok() {
-            eprintln!("ipm: first-order gap {gap}");
-        }
         if gap <= FIRST_ORDER_STOP {
             return Ok(settlement_of(col, p_plus, index));
         }
@@ -374,14 +371,6 @@ fn column_generation(
         let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
         let value: f64 = (0..n).map(|i| pi[i] * u[i]).sum();
         let stalled = columns.iter().any(|c| c.u == u) || columns.len() >= max_columns;
-        if std::env::var("NASH_DEBUG").is_ok() {
-            eprintln!(
-                "cg: columns {} value/w {} master {} stalled {stalled}",
-                columns.len(),
-                value / w_sum - 1.0,
-                m.objective
-            );
-        }
         if value <= (1.0 + FIRST_ORDER_STOP) * w_sum || stalled {
             lambda = Some(m.lambda);
             break;
@@ -407,26 +396,6 @@ fn column_generation(
         }
     }
     let exact = split_allocation(market, &x);
-    if std::env::var("NASH_DEBUG").is_ok() {
-        let obj = |u: &[f64]| -> f64 {
-            (0..n)
-                .filter(|&i| w[i] > 0.0)
-                .map(|i| w[i] * u[i].ln())
-                .sum()
-        };
-        let mut mix_u = vec![0.0; n];
-        for (c, &l) in columns.iter().zip(&lambda) {
-            for i in 0..n {
-                mix_u[i] += l * c.u[i];
-            }
-        }
-        eprintln!(
-            "cg final: master-mix objective {} exact-split objective {} lambda-sum {}",
-            obj(&mix_u),
-            obj(&exact.u),
-            lambda.iter().sum::<f64>()
-        );
-    }
     Ok(exact)
 }
 
