@@ -237,7 +237,11 @@ impl Net {
         let mut u = first;
         while u != apex {
             let a = self.pred[u];
-            let d = if self.up[u] { self.flow[a] } else { self.cap[a] - self.flow[a] };
+            let d = if self.up[u] {
+                self.flow[a]
+            } else {
+                self.cap[a] - self.flow[a]
+            };
             if d < delta - eps {
                 delta = d;
                 u_out = u;
@@ -248,7 +252,11 @@ impl Net {
         u = second;
         while u != apex {
             let a = self.pred[u];
-            let d = if self.up[u] { self.cap[a] - self.flow[a] } else { self.flow[a] };
+            let d = if self.up[u] {
+                self.cap[a] - self.flow[a]
+            } else {
+                self.flow[a]
+            };
             if d <= delta + eps {
                 delta = delta.min(d);
                 u_out = u;
@@ -300,7 +308,11 @@ impl Net {
         self.flow[e] = self.flow[e].clamp(0.0, self.cap[e]);
         self.state[e] = TREE;
 
-        let (u_in, v_in) = if side == 1 { (first, second) } else { (second, first) };
+        let (u_in, v_in) = if side == 1 {
+            (first, second)
+        } else {
+            (second, first)
+        };
         // Re-hang the path u_in → … → u_out below v_in, reversing its tree arcs.
         path.clear();
         let mut w = u_in;
@@ -374,8 +386,8 @@ fn classify(p: &Transport) -> Result<Vec<Side>, FlowError> {
 pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSolution, FlowError> {
     let side = classify(p)?;
     let n = p.node_lo.len();
-    for v in 0..n {
-        if p.node_lo[v] > p.node_hi[v] || (side[v] == Side::Isolated && p.node_lo[v] > 0.0) {
+    for (v, &sd) in side.iter().enumerate() {
+        if p.node_lo[v] > p.node_hi[v] || (sd == Side::Isolated && p.node_lo[v] > 0.0) {
             return Err(FlowError::Infeasible);
         }
     }
@@ -418,9 +430,9 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     }
     // Node supplies after shifting the lower bounds of the leg arcs to zero.
     let mut supply = vec![0.0f64; nodes];
-    for v in 0..n {
+    for (v, &sd) in side.iter().enumerate() {
         let (lo, hi) = (p.node_lo[v], p.node_hi[v]);
-        let (t, h) = match side[v] {
+        let (t, h) = match sd {
             Side::Supply => (src, v),
             Side::Demand => (v, snk),
             Side::Isolated => continue,
@@ -431,15 +443,15 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     }
     net.add_arc(snk, src, f64::INFINITY, 0.0);
     let first_artificial = net.tail.len();
-    for v in 0..nodes {
+    for (v, &b) in supply.iter().enumerate() {
         if v == root {
             continue;
         }
         // Strongly feasible start: zero-flow artificial arcs point up, to the root.
-        let (t, h, f, up) = if supply[v] >= 0.0 {
-            (v, root, supply[v], true)
+        let (t, h, f, up) = if b >= 0.0 {
+            (v, root, b, true)
         } else {
-            (root, v, -supply[v], false)
+            (root, v, -b, false)
         };
         let a = net.add_arc(t, h, f64::INFINITY, big_m);
         net.flow[a] = f;
@@ -451,7 +463,11 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
         net.pi[v] = net.tree_pi(v);
     }
     let arcs = net.tail.len();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     // √arcs of a vector length is small and non-negative
     {
         net.block = ((arcs as f64).sqrt().ceil() as usize).max(10);
@@ -480,7 +496,13 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     }
 
     let x: Vec<f64> = (0..p.arcs.len())
-        .map(|e| if net.flow[e] <= net.eps_flow { 0.0 } else { net.flow[e] })
+        .map(|e| {
+            if net.flow[e] <= net.eps_flow {
+                0.0
+            } else {
+                net.flow[e]
+            }
+        })
         .collect();
     let objective = x.iter().zip(&p.profit).map(|(x, c)| x * c).sum();
     // y_s = π_s − π_T and y_d = π_T − π_d: then profit − y_s − y_d is minus the reduced cost

@@ -114,7 +114,11 @@ impl Simplex<'_> {
     fn btran(&self, cb: &[f64], out: &mut [f64]) {
         let m = self.m;
         for (k, o) in out.iter_mut().enumerate() {
-            *o = cb.iter().zip(&self.binv[k * m..(k + 1) * m]).map(|(c, b)| c * b).sum();
+            *o = cb
+                .iter()
+                .zip(&self.binv[k * m..(k + 1) * m])
+                .map(|(c, b)| c * b)
+                .sum();
         }
     }
 
@@ -244,7 +248,12 @@ fn validate(lp: &Lp) -> Result<(), LpError> {
     if lp.row_lo.iter().chain(&lp.row_hi).any(|b| b.is_nan()) {
         return Err(LpError::Invalid);
     }
-    if lp.rows.iter().flatten().any(|&(j, a)| j >= n || !a.is_finite()) {
+    if lp
+        .rows
+        .iter()
+        .flatten()
+        .any(|&(j, a)| j >= n || !a.is_finite())
+    {
         return Err(LpError::Invalid);
     }
     Ok(())
@@ -297,7 +306,9 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
         x: vec![0.0; total],
         at_upper: vec![false; total],
         basis: (n..total).collect(),
-        pos: (0..total).map(|j| if j < n { NONE } else { j - n }).collect(),
+        pos: (0..total)
+            .map(|j| if j < n { NONE } else { j - n })
+            .collect(),
         binv: vec![0.0; m * m],
     };
     s.refactor()?;
@@ -397,7 +408,12 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
             let raw = (bound - xv) / rate;
             let ratio = raw.max(0.0);
             harris = harris.min(raw + ftol(bound) / rate.abs());
-            cands.push(Block { pos: i, bound, ratio, rate });
+            cands.push(Block {
+                pos: i,
+                bound,
+                ratio,
+                rate,
+            });
         }
         // Pass two: the leaving row.
         let mut leave: Option<&Block> = None;
@@ -427,7 +443,11 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
         }
         let theta = leave.map_or(f64::INFINITY, |b| b.ratio);
         if theta == f64::INFINITY && flip == f64::INFINITY {
-            return Err(if phase1 { LpError::Numerical } else { LpError::Unbounded });
+            return Err(if phase1 {
+                LpError::Numerical
+            } else {
+                LpError::Unbounded
+            });
         }
         if flip <= theta {
             // Bound flip: the entering variable crosses to its other bound.
@@ -468,5 +488,10 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     let x: Vec<f64> = (0..n).map(|j| s.x[j].clamp(0.0, lp.upper[j])).collect();
     let objective = x.iter().zip(&lp.c).map(|(x, c)| x * c).sum();
     let reduced_cost = (0..n).map(|j| lp.c[j] - s.dot_col(j, &y)).collect();
-    Ok(LpSolution { x, objective, row_dual: y, reduced_cost })
+    Ok(LpSolution {
+        x,
+        objective,
+        row_dual: y,
+        reduced_cost,
+    })
 }

@@ -10,7 +10,10 @@ use nash_solver_core::{solve_lp, Deadline, Lp, LpError};
 
 const INF: f64 = f64::INFINITY;
 
-fn lp(c: &[f64], upper: &[f64], rows: &[(&[(usize, f64)], f64, f64)]) -> Lp {
+/// A hand-written row: entries, lower bound, upper bound.
+type Row<'a> = (&'a [(usize, f64)], f64, f64);
+
+fn lp(c: &[f64], upper: &[f64], rows: &[Row]) -> Lp {
     Lp {
         c: c.to_vec(),
         upper: upper.to_vec(),
@@ -33,7 +36,10 @@ fn textbook_two_variables() {
     let p = lp(
         &[1.0, 1.0],
         &[INF, INF],
-        &[(&[(0, 1.0), (1, 2.0)], -INF, 4.0), (&[(0, 3.0), (1, 1.0)], -INF, 6.0)],
+        &[
+            (&[(0, 1.0), (1, 2.0)], -INF, 4.0),
+            (&[(0, 3.0), (1, 1.0)], -INF, 6.0),
+        ],
     );
     let s = solve_ok(&p);
     assert!((s.objective - 2.8).abs() < 1e-12);
@@ -44,19 +50,34 @@ fn textbook_two_variables() {
 #[test]
 fn equality_row_forces_a_negative_column() {
     // max x − y with x + y = 1 and x ≤ 0.25: y must take the rest.
-    let p = lp(&[1.0, -1.0], &[0.25, INF], &[(&[(0, 1.0), (1, 1.0)], 1.0, 1.0)]);
+    let p = lp(
+        &[1.0, -1.0],
+        &[0.25, INF],
+        &[(&[(0, 1.0), (1, 1.0)], 1.0, 1.0)],
+    );
     let s = solve_ok(&p);
     assert!((s.objective - (0.25 - 0.75)).abs() < 1e-12);
-    assert!((s.row_dual[0] + 1.0).abs() < 1e-12, "row at lo and hi, dual −1: {s:?}");
+    assert!(
+        (s.row_dual[0] + 1.0).abs() < 1e-12,
+        "row at lo and hi, dual −1: {s:?}"
+    );
 }
 
 #[test]
 fn ranged_row_at_either_end() {
-    let up = lp(&[1.0, 0.0], &[INF, 1.0], &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)]);
+    let up = lp(
+        &[1.0, 0.0],
+        &[INF, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)],
+    );
     let s = solve_ok(&up);
     assert!((s.objective - 3.0).abs() < 1e-12);
     assert!(s.row_dual[0] > 0.5);
-    let down = lp(&[-1.0, 0.0], &[INF, 1.0], &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)]);
+    let down = lp(
+        &[-1.0, 0.0],
+        &[INF, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)],
+    );
     let s = solve_ok(&down);
     assert!((s.objective + 1.0).abs() < 1e-12, "{s:?}");
     assert!(s.row_dual[0] < -0.5);
@@ -64,7 +85,11 @@ fn ranged_row_at_either_end() {
 
 #[test]
 fn free_and_empty_rows() {
-    let p = lp(&[1.0], &[2.0], &[(&[(0, 5.0)], -INF, INF), (&[], -1.0, 1.0)]);
+    let p = lp(
+        &[1.0],
+        &[2.0],
+        &[(&[(0, 5.0)], -INF, INF), (&[], -1.0, 1.0)],
+    );
     let s = solve_ok(&p);
     assert_eq!(s.x, vec![2.0]);
     assert_eq!(s.row_dual, vec![0.0, 0.0]);
@@ -82,14 +107,28 @@ fn no_rows_at_all() {
 
 #[test]
 fn infeasible_and_unbounded() {
-    let inf = lp(&[1.0, 1.0], &[1.0, 1.0], &[(&[(0, 1.0), (1, 1.0)], 5.0, INF)]);
+    let inf = lp(
+        &[1.0, 1.0],
+        &[1.0, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 5.0, INF)],
+    );
     assert_eq!(solve_lp(&inf, Deadline::none()), Err(LpError::Infeasible));
-    let unb = lp(&[1.0, 0.0], &[INF, INF], &[(&[(0, 1.0), (1, -1.0)], -INF, 1.0)]);
+    let unb = lp(
+        &[1.0, 0.0],
+        &[INF, INF],
+        &[(&[(0, 1.0), (1, -1.0)], -INF, 1.0)],
+    );
     assert_eq!(solve_lp(&unb, Deadline::none()), Err(LpError::Unbounded));
     let crossed = lp(&[1.0], &[1.0], &[(&[(0, 1.0)], 2.0, 1.0)]);
-    assert_eq!(solve_lp(&crossed, Deadline::none()), Err(LpError::Infeasible));
+    assert_eq!(
+        solve_lp(&crossed, Deadline::none()),
+        Err(LpError::Infeasible)
+    );
     let neg_upper = lp(&[1.0], &[-1.0], &[]);
-    assert_eq!(solve_lp(&neg_upper, Deadline::none()), Err(LpError::Infeasible));
+    assert_eq!(
+        solve_lp(&neg_upper, Deadline::none()),
+        Err(LpError::Infeasible)
+    );
 }
 
 #[test]
@@ -99,7 +138,11 @@ fn malformed_input_is_invalid() {
     assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::Invalid));
     let nan = lp(&[f64::NAN], &[1.0], &[]);
     assert_eq!(solve_lp(&nan, Deadline::none()), Err(LpError::Invalid));
-    let short = Lp { c: vec![1.0], upper: vec![], ..Lp::default() };
+    let short = Lp {
+        c: vec![1.0],
+        upper: vec![],
+        ..Lp::default()
+    };
     assert_eq!(solve_lp(&short, Deadline::none()), Err(LpError::Invalid));
 }
 
@@ -138,7 +181,13 @@ fn deadline_in_the_past_stops_a_long_solve() {
 /// A random LP around a random point, so most instances are feasible; `round` uses values
 /// with two decimals (ties and degeneracy), otherwise arbitrary reals.
 fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
-    let val = |rng: &mut Rng, a: f64, b: f64| if round { rng.cents(a, b) } else { rng.range(a, b) };
+    let val = |rng: &mut Rng, a: f64, b: f64| {
+        if round {
+            rng.cents(a, b)
+        } else {
+            rng.range(a, b)
+        }
+    };
     let upper: Vec<f64> = (0..n)
         .map(|_| match rng.int(0, 9) {
             0 => 0.0,
@@ -146,8 +195,16 @@ fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
             _ => INF,
         })
         .collect();
-    let x0: Vec<f64> =
-        upper.iter().map(|&u| if rng.chance(0.3) { 0.0 } else { val(rng, 0.0, u.min(4.0)) }).collect();
+    let x0: Vec<f64> = upper
+        .iter()
+        .map(|&u| {
+            if rng.chance(0.3) {
+                0.0
+            } else {
+                val(rng, 0.0, u.min(4.0))
+            }
+        })
+        .collect();
     let c = (0..n).map(|_| val(rng, -3.0, 3.0)).collect();
     let mut rows = Vec::new();
     let (mut row_lo, mut row_hi) = (Vec::new(), Vec::new());
@@ -159,7 +216,11 @@ fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
             }
         }
         let a0: f64 = r.iter().map(|&(j, a)| a * x0[j]).sum();
-        let slack = if rng.chance(0.2) { 0.0 } else { val(rng, 0.0, 3.0) };
+        let slack = if rng.chance(0.2) {
+            0.0
+        } else {
+            val(rng, 0.0, 3.0)
+        };
         let (lo, hi) = match rng.int(0, 5) {
             0 => (-INF, a0 + slack),
             1 => (a0 - slack, INF),
@@ -176,7 +237,13 @@ fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
         row_lo.push(lo);
         row_hi.push(hi);
     }
-    Lp { c, upper, rows, row_lo, row_hi }
+    Lp {
+        c,
+        upper,
+        rows,
+        row_lo,
+        row_hi,
+    }
 }
 
 fn boxed(p: &Lp, b: f64) -> Lp {
@@ -213,7 +280,11 @@ fn random_small_lps_are_proven_optimal() {
             }
             Err(LpError::Infeasible) => {
                 if n <= 5 {
-                    assert_eq!(brute_force_lp(&p), None, "case {case}: claimed infeasible\n{p:?}");
+                    assert_eq!(
+                        brute_force_lp(&p),
+                        None,
+                        "case {case}: claimed infeasible\n{p:?}"
+                    );
                 }
                 infeasible += 1;
             }
@@ -221,7 +292,10 @@ fn random_small_lps_are_proven_optimal() {
                 // A growing box must let the objective grow without bound.
                 let small = solve_lp(&boxed(&p, 1e3), Deadline::none()).expect("boxed");
                 let big = solve_lp(&boxed(&p, 1e6), Deadline::none()).expect("boxed");
-                assert!(big.objective > small.objective + 100.0, "case {case}: not unbounded");
+                assert!(
+                    big.objective > small.objective + 100.0,
+                    "case {case}: not unbounded"
+                );
                 unbounded += 1;
             }
             Err(e) => panic!("case {case}: {e:?}\n{p:?}"),
@@ -229,7 +303,10 @@ fn random_small_lps_are_proven_optimal() {
     }
     eprintln!("ok {ok} infeasible {infeasible} unbounded {unbounded} brute {brute}");
     // The generator must exercise every outcome, or the test proves less than it claims.
-    assert!(ok > 2000 && infeasible > 50 && unbounded > 50 && brute > 300, "{ok} {infeasible} {unbounded} {brute}");
+    assert!(
+        ok > 2000 && infeasible > 50 && unbounded > 50 && brute > 300,
+        "{ok} {infeasible} {unbounded} {brute}"
+    );
 }
 
 #[test]

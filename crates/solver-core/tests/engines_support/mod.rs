@@ -2,6 +2,7 @@
 //! solver (vertex enumeration) and the optimality-certificate check of an LP solution.
 //! Each test binary uses a different subset of these.
 #![allow(dead_code)] // each test crate includes this module and uses only part of it
+#![allow(clippy::needless_range_loop)] // dense linear algebra reads clearer with indices
 
 use nash_solver_core::{Lp, LpSolution, Transport};
 
@@ -57,7 +58,10 @@ pub fn tol(b: f64) -> f64 {
 }
 
 pub fn row_activity(lp: &Lp, x: &[f64]) -> Vec<f64> {
-    lp.rows.iter().map(|r| r.iter().map(|&(j, a)| a * x[j]).sum()).collect()
+    lp.rows
+        .iter()
+        .map(|r| r.iter().map(|&(j, a)| a * x[j]).sum())
+        .collect()
 }
 
 /// Solve a dense square system; None when (numerically) singular.
@@ -112,7 +116,9 @@ pub fn brute_force_lp(lp: &Lp) -> Option<f64> {
         }
     }
     let feasible = |x: &[f64]| {
-        x.iter().zip(&lp.upper).all(|(&v, &u)| v >= -1e-7 && v <= u + 1e-7 * u.abs().max(1.0))
+        x.iter()
+            .zip(&lp.upper)
+            .all(|(&v, &u)| v >= -1e-7 && v <= u + 1e-7 * u.abs().max(1.0))
             && row_activity(lp, x).iter().enumerate().all(|(i, &a)| {
                 a >= lp.row_lo[i] - 1e-7 * lp.row_lo[i].abs().max(1.0)
                     && a <= lp.row_hi[i] + 1e-7 * lp.row_hi[i].abs().max(1.0)
@@ -171,7 +177,9 @@ pub fn check_lp_certificate(lp: &Lp, sol: &LpSolution, dtol: f64) -> Result<(), 
     for (i, &a) in act.iter().enumerate() {
         let (l, h) = (lp.row_lo[i], lp.row_hi[i]);
         // Activities are sums: allow the tolerance of the largest term involved.
-        let scale = lp.rows[i].iter().fold(1.0f64, |s, &(j, v)| s.max((v * sol.x[j]).abs()));
+        let scale = lp.rows[i]
+            .iter()
+            .fold(1.0f64, |s, &(j, v)| s.max((v * sol.x[j]).abs()));
         let t = 1e-9 * scale.max(l.abs().min(1e300)).max(h.abs().min(1e300));
         if a < l - t || a > h + t {
             return Err(format!("row {i}: activity {a} outside [{l}, {h}]"));
