@@ -2,13 +2,15 @@
 //! problem, solved by the primal network simplex method.
 //!
 //! The problem `maximise Σ profit[e]·x[e]` subject to `lo[v] ≤ Σ_{e∋v} x[e] ≤ hi[v]` is
-//! modelled as a min-cost circulation: source `S` → supply node `s` with bounds `[lo, hi]`,
-//! the market arcs `s → d` with cost `−profit`, demand node `d` → sink `T` with bounds
-//! `[lo, hi]`, and `T → S` unbounded. Lower bounds are shifted into node supplies, and an
-//! artificial root with one big-M arc per node gives the initial spanning tree (so phase one
-//! and phase two are a single run; M is large enough that any feasible instance ends with no
-//! flow on artificial arcs, and the potentials of the real nodes remain exact duals because an
-//! artificial arc only adds constraints to the dual).
+//! modelled as a min-cost circulation through one hub node `R` (source and sink merged): leg
+//! arcs `R → s` for supply nodes and `d → R` for demand nodes carry the node totals with bounds
+//! `[lo, hi]`, and the market arcs `s → d` cost `−profit`. Lower bounds are shifted into node
+//! supplies. The initial spanning tree hangs every supply node below a demand node through a
+//! market arc and every demand node below `R` through its leg arc; where the lower bounds do
+//! not fit, a big-M artificial arc takes the leg arc's place (so phase one and phase two are a
+//! single run; M is large enough that any feasible instance ends with no flow on artificial
+//! arcs, and the potentials of the real nodes remain exact duals because an artificial arc
+//! only adds constraints to the dual).
 //!
 //! Anti-cycling: the tree is kept *strongly feasible* (Cunningham 1976): the initial tree is,
 //! and the leaving arc is the last blocking arc met when walking the pivot cycle in the flow's
@@ -174,14 +176,16 @@ impl Net {
         }
     }
 
-    /// Block-search pricing: the most violating arc of the first block that has one.
+    /// Block-search pricing: the most violating arc of the first block that has one. The scan
+    /// resumes where the previous one stopped and wraps around (two plain ranges, no modulo
+    /// in the hot loop).
     fn find_entering(&mut self) -> Option<usize> {
         let m = self.tail.len();
+        let start = self.next_arc.min(m);
         let mut best = None;
         let mut best_v = -self.eps_cost;
         let mut seen = 0;
-        for k in 0..m {
-            let e = (self.next_arc + k) % m;
+        for e in (start..m).chain(0..start) {
             let st = self.state[e];
             if st != TREE && self.cap[e] > 0.0 {
                 let rc = self.cost[e] + self.pi[self.tail[e]] - self.pi[self.head[e]];
@@ -195,13 +199,13 @@ impl Net {
             if seen == self.block {
                 seen = 0;
                 if best.is_some() {
-                    self.next_arc = (e + 1) % m;
+                    self.next_arc = e + 1;
                     return best;
                 }
             }
         }
         if let Some(e) = best {
-            self.next_arc = (e + 1) % m;
+            self.next_arc = e + 1;
         }
         best
     }
@@ -376,23 +380,11 @@ fn classify(p: &Transport) -> Result<Vec<Side>, FlowError> {
     Ok(side)
 }
 
-/// Solve a transportation problem to an optimal vertex with node duals.
-///
-/// # Errors
-/// [`FlowError::Infeasible`] when the lower bounds cannot be met, [`FlowError::Unbounded`]
-/// when a positive-profit arc has no upper bound on either end, [`FlowError::Deadline`] when
-/// `deadline` passes first, [`FlowError::Invalid`] on malformed input, and
-/// [`FlowError::Numerical`] if the iteration safeguard trips.
-pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSolution, FlowError> {
-    let side = classify(p)?;
+/// The circulation network and a strongly feasible initial tree (see the module docs).
+/// Returns the network, the index of its first artificial arc, and the bound scale.
+fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
     let n = p.node_lo.len();
-    for (v, &sd) in side.iter().enumerate() {
-        if p.node_lo[v] > p.node_hi[v] || (sd == Side::Isolated && p.node_lo[v] > 0.0) {
-            return Err(FlowError::Infeasible);
-        }
-    }
-    let (src, snk, root) = (n, n + 1, n + 2);
-    let nodes = n + 3;
+    let (root, nodes) = (n, n + 1);
     let max_profit = p.profit.iter().fold(0.0f64, |a, c| a.max(c.abs()));
     let scale = p
         .node_lo
@@ -400,11 +392,10 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
         .chain(p.node_hi.iter())
         .filter(|b| b.is_finite())
         .fold(1.0f64, |a, b| a.max(b.abs()));
-    // Any path of real arcs costs at least −nodes·max_profit, so an artificial detour (two arcs
-    // of cost M) never beats a real route when M exceeds that.
+    // Any path of real arcs costs at least −nodes·max_profit, so an artificial detour never
+    // beats a real route when M exceeds that.
     #[allow(clippy::cast_precision_loss)] // node counts are far below 2^52
     let big_m = (max_profit + 1.0) * (nodes as f64);
-
     let mut net = Net {
         tail: Vec::new(),
         head: Vec::new(),
@@ -428,39 +419,75 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     for (e, &(s, d)) in p.arcs.iter().enumerate() {
         net.add_arc(s, d, f64::INFINITY, -p.profit[e]);
     }
-    // Node supplies after shifting the lower bounds of the leg arcs to zero.
-    let mut supply = vec![0.0f64; nodes];
+    // Leg arcs R → s and d → R, with their lower bounds shifted to zero.
+    let mut leg = vec![NONE; n];
     for (v, &sd) in side.iter().enumerate() {
-        let (lo, hi) = (p.node_lo[v], p.node_hi[v]);
-        let (t, h) = match sd {
-            Side::Supply => (src, v),
-            Side::Demand => (v, snk),
-            Side::Isolated => continue,
+        let cap = p.node_hi[v] - p.node_lo[v];
+        leg[v] = match sd {
+            Side::Supply => net.add_arc(root, v, cap, 0.0),
+            Side::Demand => net.add_arc(v, root, cap, 0.0),
+            Side::Isolated => NONE,
         };
-        net.add_arc(t, h, hi - lo, 0.0);
-        supply[t] -= lo;
-        supply[h] += lo;
     }
-    net.add_arc(snk, src, f64::INFINITY, 0.0);
+    // Initial tree. A supply node hangs below the head of its first arc, shipping its lower
+    // bound there (an up arc of infinite capacity). A demand node hangs below the root by its
+    // leg arc when the flow it must pass on fits strictly below the leg's capacity, otherwise
+    // by an artificial arc; isolated nodes hang by a zero-flow artificial arc. Every zero-flow
+    // tree arc points up and none sits at its capacity: the tree is strongly feasible.
+    let mut excess = vec![0.0f64; n];
+    for (v, &sd) in side.iter().enumerate() {
+        if sd == Side::Demand {
+            excess[v] -= p.node_lo[v];
+        }
+    }
+    for (e, &(s, d)) in p.arcs.iter().enumerate() {
+        if net.parent[s] == NONE {
+            net.parent[s] = d;
+            net.pred[s] = e;
+            net.up[s] = true;
+            net.state[e] = TREE;
+            net.flow[e] = p.node_lo[s];
+            excess[d] += p.node_lo[s];
+        }
+    }
     let first_artificial = net.tail.len();
-    for (v, &b) in supply.iter().enumerate() {
-        if v == root {
+    for v in 0..n {
+        if side[v] == Side::Supply {
+            let d = net.parent[v];
+            net.attach(v, d);
             continue;
         }
-        // Strongly feasible start: zero-flow artificial arcs point up, to the root.
-        let (t, h, f, up) = if b >= 0.0 {
-            (v, root, b, true)
+        let x = excess[v];
+        let l = leg[v];
+        if l != NONE && x >= 0.0 && x < net.cap[l] {
+            net.state[l] = TREE;
+            net.flow[l] = x;
+            net.pred[v] = l;
+            net.up[v] = true;
         } else {
-            (root, v, -b, false)
-        };
-        let a = net.add_arc(t, h, f64::INFINITY, big_m);
-        net.flow[a] = f;
-        net.state[a] = TREE;
-        net.pred[v] = a;
-        net.up[v] = up;
+            let mut rest = x;
+            if l != NONE && x >= net.cap[l] {
+                net.state[l] = UPPER;
+                net.flow[l] = net.cap[l];
+                rest -= net.cap[l];
+            }
+            let a = if rest >= 0.0 {
+                net.add_arc(v, root, f64::INFINITY, big_m)
+            } else {
+                net.add_arc(root, v, f64::INFINITY, big_m)
+            };
+            net.state[a] = TREE;
+            net.flow[a] = rest.abs();
+            net.pred[v] = a;
+            net.up[v] = rest >= 0.0;
+        }
         net.attach(v, root);
-        net.depth[v] = 1;
-        net.pi[v] = net.tree_pi(v);
+    }
+    let mut stack = Vec::new();
+    let mut c = net.first_child[root];
+    while c != NONE {
+        net.refresh_subtree(c, &mut stack);
+        c = net.next_sib[c];
     }
     let arcs = net.tail.len();
     #[allow(
@@ -472,6 +499,26 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     {
         net.block = ((arcs as f64).sqrt().ceil() as usize).max(10);
     }
+    (net, first_artificial, scale)
+}
+
+/// Solve a transportation problem to an optimal vertex with node duals.
+///
+/// # Errors
+/// [`FlowError::Infeasible`] when the lower bounds cannot be met, [`FlowError::Unbounded`]
+/// when a positive-profit arc has no upper bound on either end, [`FlowError::Deadline`] when
+/// `deadline` passes first, [`FlowError::Invalid`] on malformed input, and
+/// [`FlowError::Numerical`] if the iteration safeguard trips.
+pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSolution, FlowError> {
+    let side = classify(p)?;
+    let n = p.node_lo.len();
+    for (v, &sd) in side.iter().enumerate() {
+        if p.node_lo[v] > p.node_hi[v] || (sd == Side::Isolated && p.node_lo[v] > 0.0) {
+            return Err(FlowError::Infeasible);
+        }
+    }
+    let (mut net, first_artificial, scale) = build(p, &side);
+    let (root, nodes, arcs) = (n, n + 1, net.tail.len());
 
     let mut path = Vec::new();
     let mut stack = Vec::new();
@@ -505,13 +552,14 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
         })
         .collect();
     let objective = x.iter().zip(&p.profit).map(|(x, c)| x * c).sum();
-    // y_s = π_s − π_T and y_d = π_T − π_d: then profit − y_s − y_d is minus the reduced cost
-    // of the arc, and the leg arcs' reduced costs give the signs (see the module docs).
+    // y_s = π_s − π_R and y_d = π_R − π_d: then profit − y_s − y_d is minus the reduced cost
+    // of the market arc, and y is minus the reduced cost of the node's leg arc, whose sign
+    // says which bound binds.
     let dual = (0..n)
         .map(|v| {
             let y = match side[v] {
-                Side::Supply => net.pi[v] - net.pi[snk],
-                Side::Demand => net.pi[snk] - net.pi[v],
+                Side::Supply => net.pi[v] - net.pi[root],
+                Side::Demand => net.pi[root] - net.pi[v],
                 Side::Isolated => 0.0,
             };
             if y.abs() <= net.eps_cost {
