@@ -95,6 +95,9 @@ struct Net {
     cost: Vec<f64>,
     flow: Vec<f64>,
     state: Vec<i8>,
+    /// Pricing sign per arc: `state` as a float, 0 for tree arcs and arcs with no capacity
+    /// (branch-free pricing loop).
+    sgn: Vec<f64>,
     parent: Vec<usize>,
     pred: Vec<usize>,
     /// `pred[v]` points from `v` to its parent (towards the root).
@@ -118,7 +121,17 @@ impl Net {
         self.cost.push(cost);
         self.flow.push(0.0);
         self.state.push(LOWER);
+        self.sgn.push(if cap > 0.0 { 1.0 } else { 0.0 });
         self.tail.len() - 1
+    }
+
+    fn set_state(&mut self, e: usize, st: i8) {
+        self.state[e] = st;
+        self.sgn[e] = if st == TREE || self.cap[e] <= 0.0 {
+            0.0
+        } else {
+            f64::from(st)
+        };
     }
 
     fn detach(&mut self, v: usize) {
@@ -185,22 +198,27 @@ impl Net {
         let mut best = None;
         let mut best_v = -self.eps_cost;
         let mut seen = 0;
-        for e in (start..m).chain(0..start) {
-            let st = self.state[e];
-            if st != TREE && self.cap[e] > 0.0 {
-                let rc = self.cost[e] + self.pi[self.tail[e]] - self.pi[self.head[e]];
-                let v = f64::from(st) * rc;
+        let (cost, tail, head, sgn) = (
+            &self.cost[..m],
+            &self.tail[..m],
+            &self.head[..m],
+            &self.sgn[..m],
+        );
+        let pi = &self.pi;
+        for range in [start..m, 0..start] {
+            for e in range {
+                let v = sgn[e] * (cost[e] + pi[tail[e]] - pi[head[e]]);
                 if v < best_v {
                     best_v = v;
                     best = Some(e);
                 }
-            }
-            seen += 1;
-            if seen == self.block {
-                seen = 0;
-                if best.is_some() {
-                    self.next_arc = e + 1;
-                    return best;
+                seen += 1;
+                if seen == self.block {
+                    seen = 0;
+                    if best.is_some() {
+                        self.next_arc = e + 1;
+                        return best;
+                    }
                 }
             }
         }
@@ -290,10 +308,10 @@ impl Net {
         if side == 0 {
             // The entering arc itself blocks: it moves to its other bound, the tree stays.
             if st == LOWER {
-                self.state[e] = UPPER;
+                self.set_state(e, UPPER);
                 self.flow[e] = self.cap[e];
             } else {
-                self.state[e] = LOWER;
+                self.set_state(e, LOWER);
                 self.flow[e] = 0.0;
             }
             return true;
@@ -304,13 +322,13 @@ impl Net {
         let to_zero = (side == 1) == self.up[u_out];
         if to_zero {
             self.flow[la] = 0.0;
-            self.state[la] = LOWER;
+            self.set_state(la, LOWER);
         } else {
             self.flow[la] = self.cap[la];
-            self.state[la] = UPPER;
+            self.set_state(la, UPPER);
         }
         self.flow[e] = self.flow[e].clamp(0.0, self.cap[e]);
-        self.state[e] = TREE;
+        self.set_state(e, TREE);
 
         let (u_in, v_in) = if side == 1 {
             (first, second)
@@ -403,6 +421,7 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         cost: Vec::new(),
         flow: Vec::new(),
         state: Vec::new(),
+        sgn: Vec::new(),
         parent: vec![NONE; nodes],
         pred: vec![NONE; nodes],
         up: vec![true; nodes],
@@ -445,7 +464,7 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
             net.parent[s] = d;
             net.pred[s] = e;
             net.up[s] = true;
-            net.state[e] = TREE;
+            net.set_state(e, TREE);
             net.flow[e] = p.node_lo[s];
             excess[d] += p.node_lo[s];
         }
@@ -460,14 +479,14 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         let x = excess[v];
         let l = leg[v];
         if l != NONE && x >= 0.0 && x < net.cap[l] {
-            net.state[l] = TREE;
+            net.set_state(l, TREE);
             net.flow[l] = x;
             net.pred[v] = l;
             net.up[v] = true;
         } else {
             let mut rest = x;
             if l != NONE && x >= net.cap[l] {
-                net.state[l] = UPPER;
+                net.set_state(l, UPPER);
                 net.flow[l] = net.cap[l];
                 rest -= net.cap[l];
             }
@@ -476,7 +495,7 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
             } else {
                 net.add_arc(root, v, f64::INFINITY, big_m)
             };
-            net.state[a] = TREE;
+            net.set_state(a, TREE);
             net.flow[a] = rest.abs();
             net.pred[v] = a;
             net.up[v] = rest >= 0.0;
