@@ -79,12 +79,19 @@ fn transport(c: &mut Criterion) {
         );
     }
     g.finish();
-    // The general LP engine on the same small market, for scale.
+    // The general LP engine on the same markets, for scale.
     let mut g = c.benchmark_group("solve_lp");
-    let p = as_lp(&market(20, 20, 62));
-    g.bench_function("20x20", |b| {
-        b.iter(|| solve_lp(black_box(&p), Deadline::none()))
-    });
+    g.sample_size(10);
+    for &n in &[20usize, 100] {
+        let p = as_lp(&market(n, n, 42 + n as u64));
+        g.bench_with_input(
+            BenchmarkId::from_parameter(format!("{n}x{n}")),
+            &p,
+            |b, p| {
+                b.iter(|| solve_lp(black_box(p), Deadline::none()));
+            },
+        );
+    }
     g.finish();
 }
 

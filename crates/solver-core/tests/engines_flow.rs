@@ -500,3 +500,57 @@ fn no_profitable_trade_gives_zero_flow_and_valid_duals() {
         assert_eq!(s.objective, 0.0);
     }
 }
+
+mod prop {
+    use super::{brute_force_lp, check, transport_to_lp};
+    use nash_solver_core::{solve_transport, Deadline, FlowError, Transport};
+    use proptest::prelude::*;
+
+    /// Tiny markets (up to 3 × 2, bounded), with profits and bounds in cents.
+    fn tiny() -> impl Strategy<Value = Transport> {
+        (1usize..=3, 1usize..=2).prop_flat_map(|(ns, nd)| {
+            let n = ns + nd;
+            (
+                prop::collection::vec((0u32..=300, 0u32..=3000), n),
+                prop::collection::vec(prop::option::weighted(0.7, -200i32..=300), ns * nd),
+            )
+                .prop_map(move |(bounds, prof)| {
+                    let node_lo = bounds
+                        .iter()
+                        .map(|&(l, h)| f64::from(l.min(h)) / 100.0)
+                        .collect();
+                    let node_hi = bounds.iter().map(|&(_, h)| f64::from(h) / 100.0).collect();
+                    let mut arcs = Vec::new();
+                    let mut profit = Vec::new();
+                    for (k, p) in prof.iter().enumerate() {
+                        if let Some(c) = p {
+                            arcs.push((k / nd, ns + k % nd));
+                            profit.push(f64::from(*c) / 100.0);
+                        }
+                    }
+                    Transport {
+                        node_lo,
+                        node_hi,
+                        arcs,
+                        profit,
+                    }
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        #[test]
+        fn tiny_markets_agree_with_vertex_enumeration(p in tiny()) {
+            let brute = brute_force_lp(&transport_to_lp(&p));
+            match (solve_transport(&p, Deadline::none()), brute) {
+                (Ok(s), Some(b)) => {
+                    prop_assert!(check(&p, &s).is_ok(), "{:?}", check(&p, &s));
+                    prop_assert!((s.objective - b).abs() <= 1e-9 * b.abs().max(1.0));
+                }
+                (Err(FlowError::Infeasible), None) => {}
+                (f, b) => prop_assert!(false, "flow {:?} vs brute {:?}", f, b),
+            }
+        }
+    }
+}
