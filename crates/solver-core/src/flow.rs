@@ -17,7 +17,7 @@
 //! direction from its apex. Ratio-test ties are detected with a tolerance so that values such
 //! as `0.6000000000000001` and `0.6` count as the same breakpoint.
 //!
-//! Pricing is block search (blocks of about √arcs, resumed where the last one stopped). The
+//! Pricing is block search (small blocks, resumed where the last one stopped). The
 //! tree is stored as parent pointers plus doubly linked child lists; a pivot re-hangs one
 //! subtree and recomputes depth and potentials inside it only. Everything is deterministic:
 //! no hashing, no randomness, fixed scan order.
@@ -76,6 +76,12 @@ const TREE: i8 = 0;
 const FLOW_TIE_REL: f64 = 1e-12;
 const FEAS_REL: f64 = 1e-9;
 const COST_REL: f64 = 1e-11;
+/// Pricing block: `max(BLOCK_MIN, BLOCK_FACTOR·√arcs)` arcs. Market instances are highly
+/// degenerate (surpluses are additive, `value − cost`), so cheap pivots win over careful
+/// ones: on the 100×100 and 300×300 benchmarks a factor of 0.1 is ~25 % faster than 1.0
+/// (LEMON's default) and 3.0 is ~50 % slower.
+const BLOCK_FACTOR: f64 = 0.1;
+const BLOCK_MIN: usize = 10;
 /// Pivots between two deadline polls.
 const DEADLINE_POLL: usize = 64;
 
@@ -514,9 +520,9 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         clippy::cast_sign_loss,
         clippy::cast_precision_loss
     )]
-    // √arcs of a vector length is small and non-negative
+    // √arcs of a vector length is small, finite and non-negative
     {
-        net.block = ((arcs as f64).sqrt().ceil() as usize).max(10);
+        net.block = ((BLOCK_FACTOR * (arcs as f64).sqrt()).ceil() as usize).max(BLOCK_MIN);
     }
     (net, first_artificial, scale)
 }
