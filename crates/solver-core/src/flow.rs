@@ -17,10 +17,11 @@
 //! direction from its apex. Ratio-test ties are detected with a tolerance so that values such
 //! as `0.6000000000000001` and `0.6` count as the same breakpoint.
 //!
-//! Pricing is block search (small blocks, resumed where the last one stopped). The
-//! tree is stored as parent pointers plus doubly linked child lists; a pivot re-hangs one
-//! subtree and recomputes depth and potentials inside it only. Everything is deterministic:
-//! no hashing, no randomness, fixed scan order.
+//! Pricing is block search (small blocks, resumed where the last one stopped). The tree is
+//! stored as parent pointers, doubly linked child lists and subtree sizes; a pivot re-hangs
+//! one subtree, updates sizes along the cycle only, and shifts the potentials of the smaller
+//! side of the cut. Potentials are recomputed exactly before optimality is declared.
+//! Everything is deterministic: no hashing, no randomness, fixed scan order.
 
 use crate::deadline::Deadline;
 
@@ -108,7 +109,9 @@ struct Net {
     pred: Vec<usize>,
     /// `pred[v]` points from `v` to its parent (towards the root).
     up: Vec<bool>,
-    depth: Vec<usize>,
+    /// Size of the subtree below each node (itself included); finds the cycle's apex.
+    succ: Vec<usize>,
+    root: usize,
     pi: Vec<f64>,
     first_child: Vec<usize>,
     next_sib: Vec<usize>,
@@ -179,17 +182,55 @@ impl Net {
         }
     }
 
-    /// Recompute depth and potential in the subtree rooted at `r` (whose links are final).
-    fn refresh_subtree(&mut self, r: usize, stack: &mut Vec<usize>) {
-        stack.clear();
-        stack.push(r);
-        while let Some(v) = stack.pop() {
-            let p = self.parent[v];
-            self.depth[v] = self.depth[p] + 1;
-            self.pi[v] = self.tree_pi(v);
+    /// Exact potentials of the whole tree from its links (the root keeps potential 0), and
+    /// the subtree sizes. Pivots shift potentials incrementally; this removes the drift.
+    fn recompute_all(&mut self, order: &mut Vec<usize>) {
+        let root = self.root;
+        order.clear();
+        order.push(root);
+        self.pi[root] = 0.0;
+        let mut k = 0;
+        while k < order.len() {
+            let v = order[k];
+            k += 1;
+            if v != root {
+                self.pi[v] = self.tree_pi(v);
+            }
             let mut c = self.first_child[v];
             while c != NONE {
-                stack.push(c);
+                order.push(c);
+                c = self.next_sib[c];
+            }
+        }
+        for &v in order.iter().rev() {
+            self.succ[v] = 1;
+            let mut c = self.first_child[v];
+            while c != NONE {
+                self.succ[v] += self.succ[c];
+                c = self.next_sib[c];
+            }
+        }
+    }
+
+    /// Add `sigma` to the potentials of the subtree below `r`, or, when that subtree is the
+    /// larger part of the tree, `−sigma` to everything else (potentials only matter up to a
+    /// constant, so either restores zero reduced cost on the entering arc).
+    fn shift_pi(&mut self, r: usize, sigma: f64, stack: &mut Vec<usize>) {
+        let root = self.root;
+        let (start, skip, delta) = if 2 * self.succ[r] <= self.parent.len() {
+            (r, NONE, sigma)
+        } else {
+            (root, r, -sigma)
+        };
+        stack.clear();
+        stack.push(start);
+        while let Some(v) = stack.pop() {
+            self.pi[v] += delta;
+            let mut c = self.first_child[v];
+            while c != NONE {
+                if c != skip {
+                    stack.push(c);
+                }
                 c = self.next_sib[c];
             }
         }
@@ -234,14 +275,13 @@ impl Net {
         best
     }
 
+    /// The apex of the cycle: an ancestor's subtree is strictly larger than its descendant's,
+    /// so the node with the smaller subtree is never the apex and may step up.
     fn join(&self, mut u: usize, mut v: usize) -> usize {
         while u != v {
-            if self.depth[u] > self.depth[v] {
+            if self.succ[u] < self.succ[v] {
                 u = self.parent[u];
-            } else if self.depth[v] > self.depth[u] {
-                v = self.parent[v];
             } else {
-                u = self.parent[u];
                 v = self.parent[v];
             }
         }
@@ -341,6 +381,19 @@ impl Net {
         } else {
             (second, first)
         };
+        // Subtree sizes: the detached part moves from below u_out's old parent to below v_in;
+        // above the apex nothing changes.
+        let size = self.succ[u_out];
+        let mut w = self.parent[u_out];
+        while w != apex {
+            self.succ[w] -= size;
+            w = self.parent[w];
+        }
+        let mut w = v_in;
+        while w != apex {
+            self.succ[w] += size;
+            w = self.parent[w];
+        }
         // Re-hang the path u_in → … → u_out below v_in, reversing its tree arcs.
         path.clear();
         let mut w = u_in;
@@ -356,19 +409,24 @@ impl Net {
         }
         let mut prev_pred = self.pred[path[0]];
         let mut prev_up = self.up[path[0]];
+        let mut prev_succ = self.succ[path[0]];
+        self.succ[path[0]] = size;
         self.pred[path[0]] = e;
         self.up[path[0]] = self.tail[e] == u_in;
         self.attach(path[0], v_in);
         for i in 1..path.len() {
             let w = path[i];
-            let (op, ou) = (self.pred[w], self.up[w]);
+            let (op, ou, os) = (self.pred[w], self.up[w], self.succ[w]);
             self.pred[w] = prev_pred;
             self.up[w] = !prev_up;
+            self.succ[w] = size - prev_succ;
+            prev_succ = os;
             self.attach(w, path[i - 1]);
             prev_pred = op;
             prev_up = ou;
         }
-        self.refresh_subtree(u_in, stack);
+        let sigma = self.tree_pi(u_in) - self.pi[u_in];
+        self.shift_pi(u_in, sigma, stack);
         true
     }
 }
@@ -431,7 +489,8 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         parent: vec![NONE; nodes],
         pred: vec![NONE; nodes],
         up: vec![true; nodes],
-        depth: vec![0; nodes],
+        succ: vec![1; nodes],
+        root,
         pi: vec![0.0; nodes],
         first_child: vec![NONE; nodes],
         next_sib: vec![NONE; nodes],
@@ -508,12 +567,7 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         }
         net.attach(v, root);
     }
-    let mut stack = Vec::new();
-    let mut c = net.first_child[root];
-    while c != NONE {
-        net.refresh_subtree(c, &mut stack);
-        c = net.next_sib[c];
-    }
+    net.recompute_all(&mut Vec::new());
     let arcs = net.tail.len();
     #[allow(
         clippy::cast_possible_truncation,
@@ -550,7 +604,18 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
     // Strongly feasible network simplex terminates; this only guards against float mishaps.
     let limit = 200 * (arcs + nodes) + 10_000;
     let mut iter = 0usize;
-    while let Some(e) = net.find_entering() {
+    loop {
+        let e = match net.find_entering() {
+            Some(e) => e,
+            None => {
+                // Declare optimality only on exact potentials.
+                net.recompute_all(&mut stack);
+                match net.find_entering() {
+                    Some(e) => e,
+                    None => break,
+                }
+            }
+        };
         iter += 1;
         if iter % DEADLINE_POLL == 0 && deadline.passed() {
             return Err(FlowError::Deadline);
