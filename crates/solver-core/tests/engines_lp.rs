@@ -341,3 +341,16 @@ fn output_is_deterministic() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
 }
+
+#[test]
+fn too_many_rows_is_refused_before_allocating() {
+    let m = nash_solver_core::lp::MAX_DENSE_ROWS + 1;
+    let p = Lp {
+        c: vec![1.0],
+        upper: vec![1.0],
+        rows: vec![vec![(0, 1.0)]; m],
+        row_lo: vec![0.0; m],
+        row_hi: vec![1.0; m],
+    };
+    assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::TooLarge));
+}
