@@ -428,8 +428,13 @@ fn tiny_instances_match_vertex_enumeration() {
 #[test]
 fn large_market_instances_are_proven_optimal() {
     let mut rng = Rng(0xf10e_0003);
-    for (case, &(ns, nd)) in [(100, 100), (300, 300), (60, 250)].iter().enumerate() {
-        let mut p = random_transport(&mut rng, ns, nd, 0.35, (case % 2) as u8);
+    for (case, &(ns, nd)) in [(100, 100), (300, 300), (60, 250), (200, 200)]
+        .iter()
+        .enumerate()
+    {
+        // Modes 0, 1, 0, 2: cents, reals, cents, integers (the most degenerate).
+        let mode = [0u8, 1, 0, 2][case];
+        let mut p = random_transport(&mut rng, ns, nd, 0.35, mode);
         for (v, h) in p.node_hi.iter_mut().enumerate() {
             if v < ns && !h.is_finite() {
                 *h = 80.0; // keep it bounded, as markets are
