@@ -54,12 +54,17 @@ pub enum LpError {
     Deadline,
     /// A singular basis or the iteration safeguard.
     Numerical,
+    /// More rows than the dense basis inverse is built for ([`MAX_DENSE_ROWS`]).
+    TooLarge,
     /// Malformed input: lengths differ, a column index is out of range, or a number is NaN
     /// (or an infinite cost / coefficient).
     Invalid,
 }
 
 const NONE: usize = usize::MAX;
+/// The basis inverse is dense (m² floats, O(m³) refactorisation): beyond this many rows it
+/// would take gigabytes and minutes, so such problems are refused up front.
+pub const MAX_DENSE_ROWS: usize = 4096;
 /// Primal feasibility tolerance, relative to `max(1, |bound|)`.
 const FEAS_TOL: f64 = 1e-9;
 /// Dual (reduced cost) tolerance, relative to `max(1, max |c|)` in phase two.
@@ -264,12 +269,16 @@ fn validate(lp: &Lp) -> Result<(), LpError> {
 /// # Errors
 /// [`LpError::Infeasible`], [`LpError::Unbounded`], [`LpError::Deadline`] when `deadline`
 /// passes first, [`LpError::Numerical`] on a singular basis or runaway iterations,
-/// [`LpError::Invalid`] on malformed input.
+/// [`LpError::Invalid`] on malformed input, [`LpError::TooLarge`] beyond
+/// [`MAX_DENSE_ROWS`] rows.
 #[allow(clippy::too_many_lines)] // one simplex loop; splitting it would scatter its invariants
 pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     validate(lp)?;
     let n = lp.c.len();
     let m = lp.rows.len();
+    if m > MAX_DENSE_ROWS {
+        return Err(LpError::TooLarge);
+    }
     for j in 0..n {
         if lp.upper[j] < 0.0 {
             return Err(LpError::Infeasible);
@@ -332,6 +341,9 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
             return Err(LpError::Numerical);
         }
         if since_refactor >= refactor_every {
+            if deadline.passed() {
+                return Err(LpError::Deadline);
+            }
             s.refactor()?;
             since_refactor = 0;
         }

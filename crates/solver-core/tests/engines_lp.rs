@@ -10,7 +10,10 @@ use nash_solver_core::{solve_lp, Deadline, Lp, LpError};
 
 const INF: f64 = f64::INFINITY;
 
-fn lp(c: &[f64], upper: &[f64], rows: &[(&[(usize, f64)], f64, f64)]) -> Lp {
+/// A hand-written row: entries, lower bound, upper bound.
+type Row<'a> = (&'a [(usize, f64)], f64, f64);
+
+fn lp(c: &[f64], upper: &[f64], rows: &[Row]) -> Lp {
     Lp {
         c: c.to_vec(),
         upper: upper.to_vec(),
@@ -337,4 +340,17 @@ fn output_is_deterministic() {
         let b = solve_lp(&p, Deadline::none());
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
+}
+
+#[test]
+fn too_many_rows_is_refused_before_allocating() {
+    let m = nash_solver_core::lp::MAX_DENSE_ROWS + 1;
+    let p = Lp {
+        c: vec![1.0],
+        upper: vec![1.0],
+        rows: vec![vec![(0, 1.0)]; m],
+        row_lo: vec![0.0; m],
+        row_hi: vec![1.0; m],
+    };
+    assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::TooLarge));
 }

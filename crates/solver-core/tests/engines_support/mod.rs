@@ -2,6 +2,7 @@
 //! solver (vertex enumeration) and the optimality-certificate check of an LP solution.
 //! Each test binary uses a different subset of these.
 #![allow(dead_code)] // each test crate includes this module and uses only part of it
+#![allow(clippy::needless_range_loop)] // dense linear algebra reads clearer with indices
 
 use nash_solver_core::{Lp, LpSolution, Transport};
 
