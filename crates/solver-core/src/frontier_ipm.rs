@@ -124,7 +124,8 @@ fn cholesky(k: &mut [f64], m: usize) -> bool {
         for p in 0..j {
             d -= k[j * m + p] * k[j * m + p];
         }
-        if !(d > 1e-13 * original.abs()) || !(d > 0.0) {
+        // Written so that NaN also lands here.
+        if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
             d = 1e64;
         }
         let d = d.sqrt();
@@ -160,6 +161,7 @@ fn cholesky_solve(l: &[f64], m: usize, rhs: &mut [f64]) {
 /// Solve the Nash program over the face; returns the flow per edge (`x`) and the seller's
 /// share per edge, or `None` if the method did not converge (the caller falls back).
 #[must_use]
+#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (d, owner, cols) at once
 pub fn solve(
     market: &Market,
     face: &Face,

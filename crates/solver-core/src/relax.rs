@@ -128,6 +128,9 @@ fn lp_error(e: LpError, window: u64) -> NashError {
         LpError::Unbounded => NashError::internal("the welfare LP reported unbounded"),
         LpError::Numerical => NashError::internal("the LP engine lost numerical stability"),
         LpError::Invalid => NashError::internal("the LP was malformed"),
+        LpError::TooLarge => {
+            NashError::internal("the LP has more rows than the dense engine takes")
+        }
     }
 }
 
@@ -150,7 +153,7 @@ pub fn maximise(
     let m = penalty(market, profit);
     let n_legs = market.legs.len();
     let usable: Vec<usize> = (0..market.edges.len())
-        .filter(|&e| allowed.map_or(true, |a| a[e]))
+        .filter(|&e| allowed.is_none_or(|a| a[e]))
         .collect();
     let bounded: Vec<usize> = (0..n_legs).filter(|&l| lo[l] > 0.0).collect();
 
