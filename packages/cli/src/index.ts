@@ -6,7 +6,7 @@
 //      one line on stderr naming the rule and the JSON path, never a stack trace
 //   1  internal error (a bug, or the engine passing its deadline)
 import * as path from 'node:path'
-import * as binding from '@nash/solver-binding'
+import type * as Binding from '@nash/solver-binding'
 import { Command, CommanderError, Option } from 'commander'
 import { InputError, readInput, readStdin, STDIN, stdinOnce } from './io'
 
@@ -23,6 +23,16 @@ export interface Io {
   stdin: () => string
 }
 
+/**
+ * The addon, loaded on first use rather than at import: a machine without a fitting binary
+ * then gets the binding's one-paragraph explanation as an exit-1 message, not a stack trace.
+ */
+let loaded: typeof Binding | undefined
+function engine(): typeof Binding {
+  loaded ??= require('@nash/solver-binding') as typeof Binding
+  return loaded
+}
+
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
@@ -36,7 +46,7 @@ function json(value: unknown, pretty: boolean): string {
 /** Engine errors that are about the input (everything but a bug or a missed deadline). */
 function isInputError(error: unknown): boolean {
   if (error instanceof InputError) return true
-  return binding.isNashError(error) && error.code !== 'INTERNAL' && error.code !== 'DEADLINE_EXCEEDED'
+  return loaded?.isNashError(error) && error.code !== 'INTERNAL' && error.code !== 'DEADLINE_EXCEEDED'
 }
 
 /** One line, whatever the error: the first line of its message. */
@@ -77,7 +87,11 @@ Examples:
     .option('--hotkey <ss58>', 'miner hotkey bound into commitment_hash', '')
     .option('--pretty', 'indent the JSON output', false)
     .option('--example', 'solve the bundled three-party seed example', false)
-    .addOption(new Option('--timeout <ms>', 'give up after this many ms (default: the challenge window)').argParser(positiveInteger))
+    .addOption(
+      new Option('--timeout <ms>', 'give up after this many ms (default: the challenge window)').argParser(
+        positiveInteger,
+      ),
+    )
     .addHelpText(
       'after',
       `
@@ -86,15 +100,22 @@ Examples:
   $ nash solve challenge.json --hotkey 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY
   $ curl -s https://validator.example/challenge | nash solve -`,
     )
-    .action((challenge: string | undefined, options: { hotkey: string; pretty: boolean; example: boolean; timeout?: number }) => {
-      if (options.example === (challenge !== undefined)) {
-        throw new InputError('give exactly one of <challenge> or --example')
-      }
-      const text = options.example ? readInput(EXAMPLE_CHALLENGE, 'example', stdin) : readInput(challenge ?? STDIN, 'challenge', stdin)
-      const solveOptions: binding.SolveOptions = { hotkey: options.hotkey }
-      if (options.timeout !== undefined) solveOptions.timeoutMs = options.timeout
-      io.stdout(json(binding.solveSync(text, solveOptions), options.pretty))
-    })
+    .action(
+      (
+        challenge: string | undefined,
+        options: { hotkey: string; pretty: boolean; example: boolean; timeout?: number },
+      ) => {
+        if (options.example === (challenge !== undefined)) {
+          throw new InputError('give exactly one of <challenge> or --example')
+        }
+        const text = options.example
+          ? readInput(EXAMPLE_CHALLENGE, 'example', stdin)
+          : readInput(challenge ?? STDIN, 'challenge', stdin)
+        const solveOptions: Binding.SolveOptions = { hotkey: options.hotkey }
+        if (options.timeout !== undefined) solveOptions.timeoutMs = options.timeout
+        io.stdout(json(engine().solveSync(text, solveOptions), options.pretty))
+      },
+    )
 
   program
     .command('verify')
@@ -113,15 +134,17 @@ Examples:
   $ nash verify challenge.json response.json
   $ nash solve challenge.json | nash verify challenge.json - --pretty`,
     )
-    .action((challenge: string, responses: string[], options: { hotkey: string; pretty: boolean; certificate: boolean }) => {
-      const challengeText = readInput(challenge, 'challenge', stdin)
-      const responseTexts = responses.map((r) => readInput(r, 'response', stdin))
-      const verdicts = binding.verifySync(challengeText, responseTexts, {
-        hotkey: options.hotkey,
-        useCertificate: options.certificate,
-      })
-      io.stdout(json(verdicts, options.pretty))
-    })
+    .action(
+      (challenge: string, responses: string[], options: { hotkey: string; pretty: boolean; certificate: boolean }) => {
+        const challengeText = readInput(challenge, 'challenge', stdin)
+        const responseTexts = responses.map((r) => readInput(r, 'response', stdin))
+        const verdicts = engine().verifySync(challengeText, responseTexts, {
+          hotkey: options.hotkey,
+          useCertificate: options.certificate,
+        })
+        io.stdout(json(verdicts, options.pretty))
+      },
+    )
 
   program
     .command('validate')
@@ -135,7 +158,7 @@ Examples:
   $ nash validate - < challenge.json`,
     )
     .action((challenge: string) => {
-      binding.validate(readInput(challenge, 'challenge', stdin))
+      engine().validate(readInput(challenge, 'challenge', stdin))
       io.stdout('ok\n')
     })
 

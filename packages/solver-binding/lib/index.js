@@ -24,6 +24,16 @@ function platformSuffixes() {
   return [`${platform}-${arch}`]
 }
 
+/** The innermost message of an error chain: the loader wraps the real failure several times. */
+function rootCause(error) {
+  let current = error
+  for (let depth = 0; depth < 16 && current instanceof Error && current.cause instanceof Error; depth++) {
+    current = current.cause
+  }
+  const message = current instanceof Error ? current.message : String(current)
+  return message.split('\n', 1)[0]
+}
+
 /**
  * The one-paragraph error thrown when no native binary fits this machine: what was tried,
  * how to build one, and the escape hatch.
@@ -40,7 +50,7 @@ function loadFailure(cause) {
       `Install the package with its optional dependencies (npm does not install them with --no-optional ` +
       `or when the lockfile was made on another platform), build one locally with \`npm run build\` in ` +
       `packages/solver-binding (needs Rust), or point ${LIBRARY_PATH_VARIABLE} at a nash-solver .node file. ` +
-      `Cause: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Cause: ${rootCause(cause)}`,
   )
   error.code = 'ERR_NASH_NATIVE_BINDING'
   error.cause = cause

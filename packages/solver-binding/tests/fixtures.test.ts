@@ -39,7 +39,9 @@ describe.each(all.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
 
   test('the hotkey is bound into the commitment', () => {
     const offline = binding.solveSync(fixture.challengeText)
-    const online = binding.solveSync(fixture.challengeText, { hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY' })
+    const online = binding.solveSync(fixture.challengeText, {
+      hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
+    })
     expect(online.settlement).toEqual(offline.settlement)
     expect(online.commitment_hash).not.toBe(offline.commitment_hash)
   })

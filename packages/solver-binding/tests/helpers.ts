@@ -66,7 +66,10 @@ export function invalidFixtures(): InvalidFixture[] {
     .readdirSync(invalidDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ name: f.replace(/\.challenge\.json$|\.json$/, ''), text: fs.readFileSync(path.join(invalidDir, f), 'utf8') }))
+    .map((f) => ({
+      name: f.replace(/\.challenge\.json$|\.json$/, ''),
+      text: fs.readFileSync(path.join(invalidDir, f), 'utf8'),
+    }))
 }
 
 /** `conformance/shared-invalid.json` when the corpus has it (the lead's source of truth). */

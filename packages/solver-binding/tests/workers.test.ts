@@ -43,10 +43,15 @@ test('8 worker threads solving concurrently agree with the main thread', async (
 test('a tinypool pool solving concurrently agrees with the main thread', () => {
   const rounds = 3
   const script = path.join(__dirname, 'workers', 'tinypool-run.mjs')
-  const out = execFileSync(process.execPath, [script, String(rounds)], { input: JSON.stringify(texts), encoding: 'utf8' })
+  const out = execFileSync(process.execPath, [script, String(rounds)], {
+    input: JSON.stringify(texts),
+    encoding: 'utf8',
+  })
   const responses = JSON.parse(out) as unknown[]
   expect(responses).toHaveLength(rounds * texts.length)
-  responses.forEach((response, i) => expect(response).toEqual(reference[i % texts.length]))
+  responses.forEach((response, i) => {
+    expect(response).toEqual(reference[i % texts.length])
+  })
 }, 120_000)
 
 test('the main thread keeps working while workers load and unload the addon', async () => {

@@ -18,5 +18,5 @@ async function main() {
 }
 
 main().catch((error) => {
-  parentPort.postMessage({ error: String(error && error.stack) })
+  parentPort.postMessage({ error: String(error?.stack) })
 })
