@@ -46,7 +46,8 @@ function json(value: unknown, pretty: boolean): string {
 /** Engine errors that are about the input (everything but a bug or a missed deadline). */
 function isInputError(error: unknown): boolean {
   if (error instanceof InputError) return true
-  return loaded?.isNashError(error) && error.code !== 'INTERNAL' && error.code !== 'DEADLINE_EXCEEDED'
+  if (loaded === undefined || !loaded.isNashError(error)) return false
+  return error.code !== 'INTERNAL' && error.code !== 'DEADLINE_EXCEEDED'
 }
 
 /** One line, whatever the error: the first line of its message. */
