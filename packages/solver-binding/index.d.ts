@@ -21,6 +21,12 @@ export declare function probeNoop(): void
 /** A JS object tree in (N-API → serde conversion), JSON text out. */
 export declare function probeObjectToJson(value: unknown): string
 
+/**
+ * JSON text in, parsed by serde in Rust, nothing out: subtracted from `probeJsonToObject` to
+ * isolate the serde → JS object conversion.
+ */
+export declare function probeParseOnly(json: string): boolean
+
 /** Solve and report the time of each stage (the response is discarded). For benchmarks. */
 export declare function profile(challengeJson: string, options?: SolveOptions | undefined | null): StageProfile
 

@@ -839,6 +839,7 @@ module.exports.probeEchoString = nativeBinding.probeEchoString
 module.exports.probeJsonToObject = nativeBinding.probeJsonToObject
 module.exports.probeNoop = nativeBinding.probeNoop
 module.exports.probeObjectToJson = nativeBinding.probeObjectToJson
+module.exports.probeParseOnly = nativeBinding.probeParseOnly
 module.exports.profile = nativeBinding.profile
 module.exports.solve = nativeBinding.solve
 module.exports.solveSync = nativeBinding.solveSync

@@ -14,8 +14,14 @@ pub const ABORT_ERROR_CODE: &str = "ABORT_ERR";
 /// Build the JS error for `error`. If the environment cannot build an object (it is tearing
 /// down), fall back to a plain napi error that still carries the code in its text.
 pub fn to_js_error(env: &Env, error: &NashError) -> napi::Error {
-    build(env, &error.to_string(), error.code.as_str(), Some(&error.path), None)
-        .unwrap_or_else(|_| napi::Error::new(Status::GenericFailure, error.to_string()))
+    build(
+        env,
+        &error.to_string(),
+        error.code.as_str(),
+        Some(&error.path),
+        None,
+    )
+    .unwrap_or_else(|_| napi::Error::new(Status::GenericFailure, error.to_string()))
 }
 
 /// The `AbortError` of a call cancelled while running.
@@ -25,7 +31,13 @@ pub fn abort_error(env: &Env) -> napi::Error {
         .unwrap_or_else(|_| napi::Error::new(Status::Cancelled, message))
 }
 
-fn build(env: &Env, message: &str, code: &str, path: Option<&str>, name: Option<&str>) -> napi::Result<napi::Error> {
+fn build(
+    env: &Env,
+    message: &str,
+    code: &str,
+    path: Option<&str>,
+    name: Option<&str>,
+) -> napi::Result<napi::Error> {
     let mut object = env.create_error(napi::Error::new(Status::GenericFailure, message))?;
     object.set_named_property("code", code)?;
     if let Some(path) = path {

@@ -15,7 +15,10 @@ use nash_solver_core::NashError;
 pub fn guarded<T>(work: impl FnOnce() -> Result<T, NashError>) -> Result<T, NashError> {
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result,
-        Err(payload) => Err(NashError::internal(format!("engine panicked: {}", panic_message(payload.as_ref())))),
+        Err(payload) => Err(NashError::internal(format!(
+            "engine panicked: {}",
+            panic_message(payload.as_ref())
+        ))),
     }
 }
 
@@ -61,7 +64,11 @@ mod tests {
         let index = 3;
         let err = guarded::<()>(|| panic!("index {index} out of range")).expect_err("error");
         assert_eq!(err.code, ErrorCode::Internal);
-        assert!(err.message.contains("index 3 out of range"), "{}", err.message);
+        assert!(
+            err.message.contains("index 3 out of range"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

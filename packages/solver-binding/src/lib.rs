@@ -8,7 +8,7 @@
 mod errors;
 mod guard;
 mod options;
-mod probes;
+pub mod probes;
 mod tasks;
 
 use napi::bindgen_prelude::{AbortSignal, AsyncTask};
@@ -27,7 +27,11 @@ fn solve_call(challenge_json: String, options: Option<JsSolveOptions>) -> tasks:
     Box::new(move || solve_json(&challenge_json, &options))
 }
 
-fn verify_call(challenge_json: String, responses_json: Vec<String>, options: Option<JsVerifyOptions>) -> tasks::EngineCall {
+fn verify_call(
+    challenge_json: String,
+    responses_json: Vec<String>,
+    options: Option<JsVerifyOptions>,
+) -> tasks::EngineCall {
     let options: CoreVerifyOptions = options.unwrap_or_default().into();
     Box::new(move || {
         let responses: Vec<&str> = responses_json.iter().map(String::as_str).collect();
@@ -43,14 +47,22 @@ fn run_sync(env: &Env, call: tasks::EngineCall) -> napi::Result<String> {
 /// Throws an error with `code` and `path` when the challenge breaks the spec.
 #[napi]
 #[allow(clippy::needless_pass_by_value)] // reason: napi-rs hands arguments over by value
-pub fn solve_sync(env: Env, challenge_json: String, options: Option<JsSolveOptions>) -> napi::Result<String> {
+pub fn solve_sync(
+    env: Env,
+    challenge_json: String,
+    options: Option<JsSolveOptions>,
+) -> napi::Result<String> {
     run_sync(&env, solve_call(challenge_json, options))
 }
 
 /// `solveSync` on the libuv thread pool. The signal rejects the promise with an `AbortError`.
 #[napi(ts_return_type = "Promise<string>")]
 #[allow(clippy::needless_pass_by_value)] // reason: napi-rs hands arguments over by value
-pub fn solve(challenge_json: String, options: Option<JsSolveOptions>, signal: Option<AbortSignal>) -> AsyncTask<EngineTask> {
+pub fn solve(
+    challenge_json: String,
+    options: Option<JsSolveOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<EngineTask> {
     let task = EngineTask::new(solve_call(challenge_json, options), signal.as_ref());
     AsyncTask::with_optional_signal(task, signal)
 }
@@ -77,7 +89,10 @@ pub fn verify(
     options: Option<JsVerifyOptions>,
     signal: Option<AbortSignal>,
 ) -> AsyncTask<EngineTask> {
-    let task = EngineTask::new(verify_call(challenge_json, responses_json, options), signal.as_ref());
+    let task = EngineTask::new(
+        verify_call(challenge_json, responses_json, options),
+        signal.as_ref(),
+    );
     AsyncTask::with_optional_signal(task, signal)
 }
 
@@ -91,7 +106,11 @@ pub fn validate(env: Env, challenge_json: String) -> napi::Result<()> {
 /// Solve and report the time of each stage (the response is discarded). For benchmarks.
 #[napi]
 #[allow(clippy::needless_pass_by_value)] // reason: napi-rs hands arguments over by value
-pub fn profile(env: Env, challenge_json: String, options: Option<JsSolveOptions>) -> napi::Result<StageProfile> {
+pub fn profile(
+    env: Env,
+    challenge_json: String,
+    options: Option<JsSolveOptions>,
+) -> napi::Result<StageProfile> {
     let options: CoreSolveOptions = options.unwrap_or_default().into();
     guarded(|| profile_json(&challenge_json, &options))
         .map(StageProfile::from)

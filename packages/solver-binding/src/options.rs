@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use napi_derive::napi;
-use nash_solver_core::api::{SolveOptions as CoreSolveOptions, StageTimings, VerifyOptions as CoreVerifyOptions};
+use nash_solver_core::api::{
+    SolveOptions as CoreSolveOptions, StageTimings, VerifyOptions as CoreVerifyOptions,
+};
 
 /// Options of `solve`/`solveSync`/`profile`.
 #[napi(object, js_name = "SolveOptions")]
@@ -21,7 +23,9 @@ impl From<JsSolveOptions> for CoreSolveOptions {
     fn from(options: JsSolveOptions) -> Self {
         Self {
             miner_hotkey: options.hotkey.unwrap_or_default(),
-            deadline: options.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(u64::from(ms))),
+            deadline: options
+                .timeout_ms
+                .map(|ms| Instant::now() + Duration::from_millis(u64::from(ms))),
         }
     }
 }
@@ -103,7 +107,11 @@ mod tests {
     #[test]
     fn solve_timeout_sets_a_future_deadline() {
         let before = Instant::now();
-        let core: CoreSolveOptions = JsSolveOptions { hotkey: Some("5F".into()), timeout_ms: Some(50) }.into();
+        let core: CoreSolveOptions = JsSolveOptions {
+            hotkey: Some("5F".into()),
+            timeout_ms: Some(50),
+        }
+        .into();
         assert_eq!(core.miner_hotkey, "5F");
         let deadline = core.deadline.expect("deadline");
         assert!(deadline >= before + Duration::from_millis(50));
@@ -115,7 +123,11 @@ mod tests {
         let expected = CoreVerifyOptions::default();
         assert_eq!(core.miner_hotkey, expected.miner_hotkey);
         assert_eq!(core.use_certificate, expected.use_certificate);
-        let off: CoreVerifyOptions = JsVerifyOptions { hotkey: None, use_certificate: Some(false) }.into();
+        let off: CoreVerifyOptions = JsVerifyOptions {
+            hotkey: None,
+            use_certificate: Some(false),
+        }
+        .into();
         assert!(!off.use_certificate);
     }
 

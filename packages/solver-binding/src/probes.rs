@@ -25,6 +25,18 @@ pub fn probe_json_to_object(json: String) -> napi::Result<serde_json::Value> {
 /// A JS object tree in (N-API → serde conversion), JSON text out.
 #[napi]
 #[allow(clippy::needless_pass_by_value)] // reason: napi-rs hands arguments over by value
-pub fn probe_object_to_json(#[napi(ts_arg_type = "unknown")] value: serde_json::Value) -> napi::Result<String> {
+pub fn probe_object_to_json(
+    #[napi(ts_arg_type = "unknown")] value: serde_json::Value,
+) -> napi::Result<String> {
     serde_json::to_string(&value).map_err(|e| napi::Error::from_reason(e.to_string()))
+}
+
+/// JSON text in, parsed by serde in Rust, nothing out: subtracted from `probeJsonToObject` to
+/// isolate the serde → JS object conversion.
+#[napi]
+#[allow(clippy::needless_pass_by_value)] // reason: napi-rs hands arguments over by value
+pub fn probe_parse_only(json: String) -> napi::Result<bool> {
+    serde_json::from_str::<serde_json::Value>(&json)
+        .map(|value| value.is_object())
+        .map_err(|e| napi::Error::from_reason(e.to_string()))
 }

@@ -39,7 +39,10 @@ impl EngineTask {
             let flag = Arc::clone(&aborted);
             signal.on_abort(move || flag.store(true, Ordering::Release));
         }
-        Self { call: Some(call), aborted }
+        Self {
+            call: Some(call),
+            aborted,
+        }
     }
 }
 
