@@ -6,4 +6,4 @@ module.exports = {
   ),
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   testMatch: ['**/*.test.ts'],
-}
+};
