@@ -72,6 +72,8 @@ describe.each(fixtures.map((f) => [f.name, f] as const))('%s', (name, fixture) =
     const verdicts = JSON.parse(verified.stdout);
     expect(verdicts).toHaveLength(1);
     expect(verdicts[0]).toMatchObject({ valid: true, q: 1 });
+    const resolved = nash(['verify', fixture.file, responseFile, '--no-certificate']);
+    expect(JSON.parse(resolved.stdout)[0]).toMatchObject({ valid: true, q: 1, optimum_source: 'solve' });
 
     const validated = nash(['validate', fixture.file]);
     expect(validated).toEqual({ status: 0, stdout: 'ok\n', stderr: '' });

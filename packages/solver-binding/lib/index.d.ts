@@ -68,13 +68,18 @@ export interface MinerResponse {
 export interface Verdict {
   valid: boolean;
   errors: string[];
-  welfare: number;
-  optimal_welfare: number;
-  gap: number;
+  /** Absent (null) when the response could not be read far enough to compute it. */
+  welfare: number | null;
+  optimal_welfare: number | null;
+  gap: number | null;
   pareto_optimal: boolean;
   nash_stable: boolean;
   dominated: boolean;
   q: number;
+  /** Where `W*` came from: the response's certificate, or the verifier's own solve. */
+  optimum_source: 'certificate' | 'solve' | null;
+  /** Each party's utility in the response, as the verifier recomputed it. */
+  utilities: Record<string, number>;
 }
 
 export interface SolveOptions {

@@ -54,6 +54,9 @@ describe.each(all.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
     const verdicts = await binding.verify(fixture.challengeText, [JSON.stringify(response), response]);
     expect(verdicts).toHaveLength(2);
     expect(verdicts.map((v) => v.q)).toEqual([1, 1]);
+    // Without the certificate the verifier re-solves, and reaches the same verdict.
+    const [resolved] = binding.verifySync(fixture.challengeText, [response], { useCertificate: false });
+    expect(resolved).toMatchObject({ valid: true, q: 1, optimum_source: 'solve' });
   });
 
   test('a response committed to another miner is not valid', () => {
