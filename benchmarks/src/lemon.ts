@@ -62,14 +62,33 @@ export function parseLemonOutput(out: string, scale: number = LEMON_SCALE): Lemo
 const HARNESS_SRC = join(__dirname, '..', 'lemon', 'harness.cpp');
 export const BUILD_DIR = join(__dirname, '..', 'build');
 
+const LEMON_HEADER = '/usr/include/lemon/network_simplex.h';
+
+/**
+ * LEMON is a Debian package, not an npm one: install it when missing (the machines run as root),
+ * refreshing the package lists once if the first attempt cannot find it.
+ */
+function installLemon(): void {
+  const install = () => execFileSync('apt-get', ['install', '-y', '-q', 'liblemon-dev'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    install();
+  } catch {
+    try {
+      execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      install();
+    } catch (e) {
+      throw new Error(`LEMON missing and \`apt-get install -y liblemon-dev\` failed: ${(e as Error).message}`);
+    }
+  }
+  if (!existsSync(LEMON_HEADER)) throw new Error('liblemon-dev installed but network_simplex.h not found');
+}
+
 /** Build the harness into benchmarks/build/ with g++ (rebuilt when the source is newer). */
 export function buildLemonHarness(): string {
   mkdirSync(BUILD_DIR, { recursive: true });
   const bin = join(BUILD_DIR, 'lemon-harness');
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(HARNESS_SRC).mtimeMs) return bin;
-  if (!existsSync('/usr/include/lemon/network_simplex.h')) {
-    throw new Error('LEMON headers missing: install them with `apt-get install -y liblemon-dev`');
-  }
+  if (!existsSync(LEMON_HEADER)) installLemon();
   execFileSync('g++', ['-O2', '-std=c++17', '-Wall', '-Wextra', HARNESS_SRC, '-o', bin, '-llemon'], { stdio: 'inherit' });
   return bin;
 }

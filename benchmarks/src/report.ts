@@ -3,6 +3,7 @@
  * Pure functions only: budget logic and the schema check are unit-tested without timing.
  */
 import { ANCHORS_MS } from './anchors';
+import { relDiff } from './stats';
 
 export type Engine = 'nash' | 'highs' | 'lemon';
 /**
@@ -141,7 +142,7 @@ export function checkAgreement(cls: string, size: string, welfare: Partial<Recor
   let maxRel = 0;
   for (const a of values) {
     for (const b of values) {
-      maxRel = Math.max(maxRel, Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b)));
+      maxRel = Math.max(maxRel, relDiff(a, b));
     }
   }
   const ok = values.length >= 2 && values.every(Number.isFinite) && maxRel <= AGREEMENT_TOL;
