@@ -216,9 +216,9 @@ export function generateChallenge(cls: BenchClass, size: Size, seed: number): Ch
   const mix = cls === 'constrained' ? CONSTRAINED_MIX : PLAIN_MIX;
   const sellerGpus = quotaAssign(rng, size.sellers, mix);
   const buyerGpus = quotaAssign(rng, size.buyers, mix);
-  const parties: Party[] = [];
-  sellerGpus.forEach((gpu, i) => parties.push(seller(rng, i, gpu, cls)));
-  buyerGpus.forEach((gpu, i) => parties.push(buyer(rng, i, gpu, cls)));
+  // Sellers are drawn before buyers so that each draw sequence stays put when the other changes.
+  const sellers: Party[] = sellerGpus.map((gpu, i) => seller(rng, i, gpu, cls));
+  const parties: Party[] = [...sellers, ...buyerGpus.map((gpu, i) => buyer(rng, i, gpu, cls))];
   return {
     version: 1,
     challenge_id: hexId(rng, 16),

@@ -130,7 +130,8 @@ export const BUDGETS: readonly BudgetSpec[] = [
 export function evaluateBudgets(cases: readonly CaseResult[]): Budget[] {
   return BUDGETS.map((b) => {
     const actual = b.actual(cases);
-    if (actual === null) return { name: b.name, comparison: b.comparison, limit: b.limit, unit: b.unit, actual, ok: false, note: 'not measured' };
+    if (actual === null)
+      return { name: b.name, comparison: b.comparison, limit: b.limit, unit: b.unit, actual, ok: false, note: 'not measured' };
     const ok = b.comparison === '<' ? actual < b.limit : actual >= b.limit;
     return { name: b.name, comparison: b.comparison, limit: b.limit, unit: b.unit, actual, ok };
   });
@@ -224,12 +225,16 @@ export function markdownTable(report: Report): string {
       '| budget | limit | actual | ok |',
       '|---|---:|---:|---|',
       ...report.budgets.map(
-        (b) => `| ${b.name} | ${b.comparison} ${b.limit} ${b.unit} | ${b.actual === null ? (b.note ?? '–') : `${b.actual.toFixed(3)} ${b.unit}`} | ${b.ok ? 'yes' : 'NO'} |`,
+        (b) =>
+          `| ${b.name} | ${b.comparison} ${b.limit} ${b.unit} | ${b.actual === null ? (b.note ?? '–') : `${b.actual.toFixed(3)} ${b.unit}`} | ${b.ok ? 'yes' : 'NO'} |`,
       ),
     );
   }
   const bad = report.agreement.filter((a) => !a.ok);
-  out.push('', `W* agreement: ${report.agreement.length - bad.length}/${report.agreement.length} instances within ${AGREEMENT_TOL} (relative)`);
+  out.push(
+    '',
+    `W* agreement: ${report.agreement.length - bad.length}/${report.agreement.length} instances within ${AGREEMENT_TOL} (relative)`,
+  );
   for (const a of bad) out.push(`  DISAGREE ${a.class} ${a.size}: ${JSON.stringify(a.welfare)} (rel ${a.max_rel_diff.toExponential(2)})`);
   return out.join('\n');
 }

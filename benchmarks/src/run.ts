@@ -2,14 +2,23 @@
  * One benchmark run: every class and size, every engine, on the same generated instances.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, platform, arch } from 'node:os';
-import { CLASSES, FULL_SIZES, generateChallenge, SMOKE_SIZES, sizeLabel, type BenchClass, type Size } from './generator';
+import { arch, cpus, platform } from 'node:os';
+import { type BenchClass, CLASSES, FULL_SIZES, generateChallenge, type Size, SMOKE_SIZES, sizeLabel } from './generator';
 import { HIGHS_INPUT_PATH, loadHighs, solveLp } from './highs';
 import { buildLemonHarness, runLemon, toLemonText } from './lemon';
 import { toLpText } from './lp';
 import { loadNashEngine, type NashEngine, responseObject, type StageProfile, stripCertificate } from './nash';
 import { Progress } from './progress';
-import { type Agreement, type CaseResult, checkAgreement, type Engine, evaluateBudgets, type Machine, type Report, type Stage } from './report';
+import {
+  type Agreement,
+  type CaseResult,
+  checkAgreement,
+  type Engine,
+  evaluateBudgets,
+  type Machine,
+  type Report,
+  type Stage,
+} from './report';
 import { percentile, type RunPlan, timeRuns } from './stats';
 import { buildWelfareProblem, isTransportation } from './welfare';
 
@@ -83,7 +92,14 @@ function caseOf(inst: Instance, engine: Engine, stage: Stage, samples: number[],
 }
 
 /** NASH through the binding: full solve, stages, overhead, verification. Returns its W*. */
-function benchNash(engine: NashEngine, json: string, inst: Instance, plans: Plans, cases: CaseResult[], errors: string[]): number | undefined {
+function benchNash(
+  engine: NashEngine,
+  json: string,
+  inst: Instance,
+  plans: Plans,
+  cases: CaseResult[],
+  errors: string[],
+): number | undefined {
   let last: unknown;
   const solveSamples = timeRuns(plans.nash, () => {
     last = engine.solve(json);

@@ -14,7 +14,8 @@ export interface Constraint {
   values: AttributeValue[];
 }
 
-const TOKEN = /\s*(?:(<=|>=|==|!=|<|>|=)|(\[)|(\])|(,)|("(?:[^"\\]|\\.)*")|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_.-]*))/y;
+const TOKEN =
+  /\s*(?:(<=|>=|==|!=|<|>|=)|(\[)|(\])|(,)|("(?:[^"\\]|\\.)*")|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_.-]*))/y;
 
 type Token = { kind: 'op' | '[' | ']' | ',' | 'str' | 'num' | 'ident'; text: string };
 
@@ -50,7 +51,7 @@ function tokenValue(t: Token | undefined, source: string): AttributeValue {
 export function parseConstraint(text: string): Constraint {
   const toks = tokenize(text);
   const head = toks[0];
-  if (!head || head.kind !== 'ident') throw new Error(`constraint does not parse: ${JSON.stringify(text)}`);
+  if (head?.kind !== 'ident') throw new Error(`constraint does not parse: ${JSON.stringify(text)}`);
   let attr = head.text;
   let op: Op;
   let i = 1;

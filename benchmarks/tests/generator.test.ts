@@ -51,7 +51,8 @@ function partyProblems(p: Party): string[] {
       break;
     case 'swap':
       if (p.give.resource === p.get.resource) errs.push('swap same resource');
-      if (!nonNeg(p.give.quantity.max) || !(p.get.quantity.max > 0) || !nonNeg(p.give.price.min) || !nonNeg(p.get.price.max)) errs.push('swap');
+      if (!nonNeg(p.give.quantity.max) || !(p.get.quantity.max > 0) || !nonNeg(p.give.price.min) || !nonNeg(p.get.price.max))
+        errs.push('swap');
       if (p.ratio && !(p.ratio.give_per_get_max > 0)) errs.push('swap.ratio');
       break;
     default:
@@ -101,7 +102,9 @@ describe('generator', () => {
     const plain = generateChallenge('plain', size, 1).parties;
     expect(plain.every((p) => !p.constraints && !p.preferences && (p.intent === 'buy' || p.intent === 'sell'))).toBe(true);
     expect(plain.every((p) => !('quantity' in p) || !('min' in p.quantity))).toBe(true);
-    expect(new Set(plain.map((p) => ('resource' in p ? p.resource : '')))).toEqual(new Set(['gpu_hours_h100', 'gpu_hours_a100', 'gpu_hours_l40s']));
+    expect(new Set(plain.map((p) => ('resource' in p ? p.resource : '')))).toEqual(
+      new Set(['gpu_hours_h100', 'gpu_hours_a100', 'gpu_hours_l40s']),
+    );
 
     const constrained = generateChallenge('constrained', size, 1).parties;
     expect(constrained.some((p) => p.constraints?.some((c) => c.startsWith('latency_ms')))).toBe(true);
