@@ -8,3 +8,6 @@ export const ANCHORS_MS: Record<string, { lemon: number; ortools: number; highs:
   '100x100': { lemon: 0.167, ortools: 1.34, highs: 16.0 },
   '300x300': { lemon: 3.27, ortools: 12.8, highs: 330 },
 };
+
+/** The N-API empty call of the same note. */
+export const NAPI_NOOP_ANCHOR_NS = 11;

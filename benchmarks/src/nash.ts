@@ -27,6 +27,8 @@ export interface NashEngine {
   solve(challengeJson: string): unknown;
   profile(challengeJson: string): StageProfile;
   verify(challengeJson: string, responsesJson: string[]): Verdict[];
+  /** The empty N-API call, when the binding exposes one. */
+  noop?: () => void;
 }
 
 type Loaded = { engine: NashEngine } | { engine: null; reason: string };
@@ -40,7 +42,10 @@ function field(obj: Record<string, unknown>, names: string[]): number {
   throw new Error(`binding profile: none of ${names.join(', ')} in ${JSON.stringify(Object.keys(obj))}`);
 }
 
-function nsField(obj: Record<string, unknown>, stage: string): number {
+/** A stage time in ms, whether the binding reports milliseconds (`parseMs`) or nanoseconds (`parseNs`). */
+function stageMs(obj: Record<string, unknown>, stage: string): number {
+  const ms = obj[`${stage}Ms`];
+  if (typeof ms === 'number') return ms;
   return field(obj, [`${stage}Ns`, `${stage}_ns`]) / 1e6;
 }
 
@@ -63,6 +68,8 @@ interface BindingModule {
   solveSync(challengeJson: string, options?: { hotkey?: string }): unknown;
   verifySync(challengeJson: string, responsesJson: string[], options?: { hotkey?: string }): unknown;
   profile(challengeJson: string): Record<string, unknown>;
+  /** Optional: an N-API call that does nothing, to put the fixed call cost beside the anchor. */
+  probeNoop?: () => void;
 }
 
 function isBinding(m: unknown): m is BindingModule {
@@ -79,17 +86,19 @@ export function loadNashEngine(moduleName = '@nash/solver-binding'): Loaded {
   }
   if (!isBinding(mod)) return { engine: null, reason: `${moduleName} lacks solveSync/verifySync/profile` };
   const b = mod;
+  const noop = b.probeNoop;
   return {
     engine: {
+      ...(typeof noop === 'function' ? { noop: () => noop() } : {}),
       solve: (json) => b.solveSync(json, {}),
       profile: (json) => {
         const p = b.profile(json);
         return {
-          parseMs: nsField(p, 'parse'),
-          edgesMs: nsField(p, 'edges'),
-          welfareMs: nsField(p, 'welfare'),
-          nashMs: nsField(p, 'nash'),
-          responseMs: nsField(p, 'response'),
+          parseMs: stageMs(p, 'parse'),
+          edgesMs: stageMs(p, 'edges'),
+          welfareMs: stageMs(p, 'welfare'),
+          nashMs: stageMs(p, 'nash'),
+          responseMs: stageMs(p, 'response'),
           parties: field(p, ['parties']),
           edges: field(p, ['edges', 'edgeCount', 'edge_count']),
           welfare: field(p, ['welfare', 'welfareValue', 'welfare_value']),

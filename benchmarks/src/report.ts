@@ -2,7 +2,7 @@
  * The benchmark's result document (results/latest.json), its budgets and its markdown table.
  * Pure functions only: budget logic and the schema check are unit-tested without timing.
  */
-import { ANCHORS_MS } from './anchors';
+import { ANCHORS_MS, NAPI_NOOP_ANCHOR_NS } from './anchors';
 import { relDiff } from './stats';
 
 export type Engine = 'nash' | 'highs' | 'lemon';
@@ -21,7 +21,9 @@ export type Stage =
   | 'stages-total'
   | 'napi-overhead'
   | 'verify'
-  | 'verify-no-cert';
+  | 'verify-no-cert'
+  /** One empty N-API call (class `-`, size `-`), beside the anchor's 11 ns. */
+  | 'napi-noop';
 
 export interface CaseResult {
   class: string;
@@ -43,6 +45,8 @@ export interface Agreement {
   welfare: Partial<Record<Engine, number>>;
   max_rel_diff: number;
   ok: boolean;
+  /** Why `ok` is false when no comparison was possible. */
+  note?: string;
 }
 
 export interface Budget {
@@ -146,8 +150,10 @@ export function checkAgreement(cls: string, size: string, welfare: Partial<Recor
       maxRel = Math.max(maxRel, relDiff(a, b));
     }
   }
-  const ok = values.length >= 2 && values.every(Number.isFinite) && maxRel <= AGREEMENT_TOL;
-  return { class: cls, size, welfare, max_rel_diff: maxRel, ok };
+  const finite = values.every(Number.isFinite);
+  const ok = values.length >= 2 && finite && maxRel <= AGREEMENT_TOL;
+  const note = values.length < 2 ? 'not cross-checked: fewer than two engines' : finite ? undefined : 'non-finite optimum';
+  return { class: cls, size, welfare, max_rel_diff: maxRel, ok, ...(note ? { note } : {}) };
 }
 
 /** Structural check of a report (used by the tests and before writing latest.json). */
@@ -203,7 +209,8 @@ export function markdownTable(report: Report): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const keys: [string, string][] = [];
-  for (const c of report.cases) if (!keys.some(([k, s]) => k === c.class && s === c.size)) keys.push([c.class, c.size]);
+  for (const c of report.cases)
+    if (c.stage !== 'napi-noop' && !keys.some(([k, s]) => k === c.class && s === c.size)) keys.push([c.class, c.size]);
   for (const [cls, size] of keys) {
     const get = (engine: Engine, stage: Stage) => findCase(report.cases, cls, size, engine, stage);
     const solve = get('nash', 'solve');
@@ -230,11 +237,16 @@ export function markdownTable(report: Report): string {
       ),
     );
   }
+  const noop = report.cases.find((c) => c.stage === 'napi-noop');
+  if (noop) out.push('', `N-API empty call: ${(noop.p50_ms * 1e6).toFixed(1)} ns p50 (anchor ${NAPI_NOOP_ANCHOR_NS} ns)`);
   const bad = report.agreement.filter((a) => !a.ok);
   out.push(
     '',
     `W* agreement: ${report.agreement.length - bad.length}/${report.agreement.length} instances within ${AGREEMENT_TOL} (relative)`,
   );
-  for (const a of bad) out.push(`  DISAGREE ${a.class} ${a.size}: ${JSON.stringify(a.welfare)} (rel ${a.max_rel_diff.toExponential(2)})`);
+  for (const a of bad) {
+    const why = a.note ?? `rel ${a.max_rel_diff.toExponential(2)}`;
+    out.push(`  NOT AGREED ${a.class} ${a.size}: ${JSON.stringify(a.welfare)} (${why})`);
+  }
   return out.join('\n');
 }

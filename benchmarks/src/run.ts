@@ -70,7 +70,7 @@ export function machineInfo(): Machine {
 }
 
 interface Instance {
-  cls: BenchClass;
+  cls: BenchClass | '-';
   size: string;
   parties: number;
   edges: number;
@@ -171,6 +171,16 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   const nash = loadNashEngine();
   if (!nash.engine) errors.push(`NASH engine unavailable: ${nash.reason}`);
 
+  if (nash.engine?.noop) {
+    const noop = nash.engine.noop;
+    // Per-call cost from batches: one call is far below the timer's useful resolution.
+    const batch = opts.mode === 'full' ? 100_000 : 10_000;
+    const samples = timeRuns({ warmup: 1, minRuns: 20, maxRuns: 20, budgetMs: 0 }, () => {
+      for (let i = 0; i < batch; i++) noop();
+    }).map((t) => t / batch);
+    cases.push(caseOf({ cls: '-', size: '-', parties: 0, edges: 0 }, 'nash', 'napi-noop', samples, null));
+  }
+
   const progress = new Progress(classes.length * sizes.length);
   for (const cls of classes) {
     for (const size of sizes) {
@@ -206,7 +216,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
       }
       const a = checkAgreement(cls, inst.size, welfare);
       agreement.push(a);
-      if (!a.ok) errors.push(`${label}: engines disagree on W* (${JSON.stringify(welfare)})`);
+      if (!a.ok) errors.push(`${label}: W* not agreed (${a.note ?? JSON.stringify(welfare)})`);
       progress.advance(label);
     }
   }
