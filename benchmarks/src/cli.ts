@@ -33,8 +33,11 @@ async function main(): Promise<number> {
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
   const m = report.machine;
-  console.log(`NASH benchmarks (${mode}, seed ${seed}) — ${m.cpu_model}, ${m.cores} cores, node ${m.node}, ${m.rustc ?? 'rustc n/a'}`);
-  console.log(`times in ms (p50 unless said); HiGHS: ${report.highs.input_path} (load ${report.highs.load_ms.toFixed(0)} ms)\n`);
+  console.log(
+    `NASH benchmarks (${mode}, seed ${seed}) — ${m.cpu_model}, ${m.cores} cores, node ${m.node}, ${m.rustc ?? 'rustc n/a'}, load ${m.load_avg_1m.toFixed(1)}`,
+  );
+  console.log(`times in ms (p50 unless said); HiGHS (wasm load ${report.highs.load_ms.toFixed(0)} ms, excluded):`);
+  console.log(`  LP text: ${report.highs.input_path}; sparse: ${report.highs.sparse_path}\n`);
   console.log(markdownTable(report));
   for (const e of report.errors) console.log(`ERROR ${e}`);
   console.log(`\n${report.ok ? 'OK' : 'FAILED'} — report: ${out}`);

@@ -22,6 +22,8 @@ export type Stage =
   | 'napi-overhead'
   | 'verify'
   | 'verify-no-cert'
+  /** HiGHS through a persistent sparse model instead of LP text (LP classes only). */
+  | 'welfare-sparse'
   /** One empty N-API call (class `-`, size `-`), beside the anchor's 11 ns. */
   | 'napi-noop';
 
@@ -66,6 +68,8 @@ export interface Machine {
   node: string;
   rustc: string | null;
   platform: string;
+  /** 1-minute load average when the run started: above `cores`, times include waiting for a CPU. */
+  load_avg_1m: number;
 }
 
 export interface Report {
@@ -74,7 +78,7 @@ export interface Report {
   seed: number;
   generated_at: string;
   machine: Machine;
-  highs: { input_path: string; load_ms: number };
+  highs: { input_path: string; sparse_path: string; load_ms: number };
   nash_engine: { available: boolean; reason?: string };
   cases: CaseResult[];
   agreement: Agreement[];
@@ -116,16 +120,19 @@ export const BUDGETS: readonly BudgetSpec[] = [
     }),
   ),
   {
-    name: 'welfare stage speed-up over highs plain 100x100 (p50 ratio)',
+    name: 'welfare stage speed-up over highs plain 100x100 (p50 ratio, faster highs path)',
     comparison: '>=',
     limit: 20,
     unit: '×',
     actual: (cases) => {
-      const h = findCase(cases, 'plain', '100x100', 'highs', 'welfare');
+      const text = findCase(cases, 'plain', '100x100', 'highs', 'welfare');
+      const sparse = findCase(cases, 'plain', '100x100', 'highs', 'welfare-sparse');
       const n = findCase(cases, 'plain', '100x100', 'nash', 'welfare');
-      if (!h || !n) return null;
+      if (!text || !n) return null;
+      // Against the faster of HiGHS's two input paths: the stricter reading of "faster than highs".
+      const h = Math.min(text.p50_ms, sparse?.p50_ms ?? Number.POSITIVE_INFINITY);
       // A stage below the timer's resolution would divide by zero; it is then at least this fast.
-      return h.p50_ms / Math.max(n.p50_ms, 1e-6);
+      return h / Math.max(n.p50_ms, 1e-6);
     },
   },
 ];
@@ -196,7 +203,7 @@ function ms(x: number | undefined): string {
 }
 
 function ratio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined || b <= 0) return '–';
+  if (a === undefined || b === undefined || b <= 0 || !Number.isFinite(a)) return '–';
   const r = a / b;
   return `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×`;
 }
@@ -205,7 +212,7 @@ function ratio(a: number | undefined, b: number | undefined): string {
 export function markdownTable(report: Report): string {
   const rows: string[] = [];
   rows.push(
-    '| class | size | edges | NASH solve p50 / p99 | welfare | Nash | N-API+data | verify/s cert / no cert | HiGHS | LEMON | HiGHS ÷ NASH welfare | NASH welfare ÷ LEMON | anchors LEMON / HiGHS |',
+    '| class | size | edges | NASH solve p50 / p99 | welfare | Nash | N-API+data | verify/s cert / no cert | HiGHS LP text / sparse | LEMON | HiGHS ÷ NASH welfare | NASH welfare ÷ LEMON | anchors LEMON / HiGHS |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const keys: [string, string][] = [];
@@ -216,13 +223,14 @@ export function markdownTable(report: Report): string {
     const solve = get('nash', 'solve');
     const welfare = get('nash', 'welfare');
     const highs = get('highs', 'welfare');
+    const sparse = get('highs', 'welfare-sparse');
     const lemon = get('lemon', 'welfare');
     const edges = (solve ?? highs ?? lemon)?.edges;
     const vc = get('nash', 'verify')?.throughput_per_s;
     const vn = get('nash', 'verify-no-cert')?.throughput_per_s;
     const anchor = cls === 'plain' ? ANCHORS_MS[size] : undefined;
     rows.push(
-      `| ${cls} | ${size} | ${edges ?? '–'} | ${solve ? `${ms(solve.p50_ms)} / ${ms(solve.p99_ms)}` : '–'} | ${ms(welfare?.p50_ms)} | ${ms(get('nash', 'nash')?.p50_ms)} | ${ms(get('nash', 'napi-overhead')?.p50_ms)} | ${vc !== undefined ? `${vc.toFixed(0)} / ${vn?.toFixed(0) ?? '–'}` : '–'} | ${ms(highs?.p50_ms)} | ${ms(lemon?.p50_ms)} | ${ratio(highs?.p50_ms, welfare?.p50_ms)} | ${ratio(welfare?.p50_ms, lemon?.p50_ms)} | ${anchor ? `${anchor.lemon} / ${anchor.highs}` : '–'} |`,
+      `| ${cls} | ${size} | ${edges ?? '–'} | ${solve ? `${ms(solve.p50_ms)} / ${ms(solve.p99_ms)}` : '–'} | ${ms(welfare?.p50_ms)} | ${ms(get('nash', 'nash')?.p50_ms)} | ${ms(get('nash', 'napi-overhead')?.p50_ms)} | ${vc !== undefined ? `${vc.toFixed(0)} / ${vn?.toFixed(0) ?? '–'}` : '–'} | ${ms(highs?.p50_ms)} / ${ms(sparse?.p50_ms)} | ${ms(lemon?.p50_ms)} | ${ratio(Math.min(highs?.p50_ms ?? Number.POSITIVE_INFINITY, sparse?.p50_ms ?? Number.POSITIVE_INFINITY), welfare?.p50_ms)} | ${ratio(welfare?.p50_ms, lemon?.p50_ms)} | ${anchor ? `${anchor.lemon} / ${anchor.highs}` : '–'} |`,
     );
   }
   const out = [rows.join('\n')];

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform } from 'node:os';
 import { type BenchClass, CLASSES, FULL_SIZES, generateChallenge, type Size, SMOKE_SIZES, sizeLabel } from './generator';
-import { HIGHS_INPUT_PATH, loadHighs, solveLp } from './highs';
+import { HIGHS_INPUT_PATH, HIGHS_SPARSE_PATH, loadHighs, solveLp, solveSparse, toSparseModel } from './highs';
 import { buildLemonHarness, runLemon, toLemonText } from './lemon';
 import { toLpText } from './lp';
 import { loadNashEngine, type NashEngine, responseObject, type StageProfile, stripCertificate } from './nash';
@@ -66,7 +66,14 @@ export function machineInfo(): Machine {
     rustc = null;
   }
   const cpu = cpus();
-  return { cpu_model: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, rustc, platform: `${platform()}-${arch()}` };
+  return {
+    cpu_model: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    node: process.version,
+    rustc,
+    platform: `${platform()}-${arch()}`,
+    load_avg_1m: loadavg()[0] ?? 0,
+  };
 }
 
 interface Instance {
@@ -166,6 +173,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   const cases: CaseResult[] = [];
   const agreement: Agreement[] = [];
 
+  const machine = machineInfo();
   const { highs, loadMs } = await loadHighs();
   const lemonBin = buildLemonHarness();
   const nash = loadNashEngine();
@@ -205,6 +213,21 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         });
         welfare.highs = hw;
         cases.push(caseOf(inst, 'highs', 'welfare', hs, hw));
+        if (problem.legs.every((l) => l.min === 0)) {
+          const model = toSparseModel(highs, problem);
+          try {
+            let sw = Number.NaN;
+            const ss = timeRuns(plans.highs, () => {
+              sw = solveSparse(highs, model);
+            });
+            cases.push(caseOf(inst, 'highs', 'welfare-sparse', ss, sw));
+            // Both HiGHS paths solve one model: they must agree as any two engines must.
+            const pathAgreement = checkAgreement(cls, inst.size, { highs: hw, lemon: sw });
+            if (!pathAgreement.ok) errors.push(`${label}: HiGHS LP text ${hw} and sparse model ${sw} disagree`);
+          } finally {
+            model.dispose();
+          }
+        }
         if (cls === 'plain' && isTransportation(problem)) {
           progress.step(`${label}: LEMON`);
           const run = runLemon(lemonBin, toLemonText(problem), `${cls}-${inst.size}-${opts.seed}`, plans.lemonRuns(inst.edges));
@@ -228,8 +251,8 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
     mode: opts.mode,
     seed: opts.seed,
     generated_at: new Date().toISOString(),
-    machine: machineInfo(),
-    highs: { input_path: HIGHS_INPUT_PATH, load_ms: loadMs },
+    machine,
+    highs: { input_path: HIGHS_INPUT_PATH, sparse_path: HIGHS_SPARSE_PATH, load_ms: loadMs },
     nash_engine: nash.engine ? { available: true } : { available: false, reason: nash.reason },
     cases,
     agreement,
