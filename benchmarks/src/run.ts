@@ -2,7 +2,7 @@
  * One benchmark run: every class and size, every engine, on the same generated instances.
  */
 import { execFileSync } from 'node:child_process';
-import { arch, cpus, platform } from 'node:os';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { type BenchClass, CLASSES, FULL_SIZES, generateChallenge, type Size, SMOKE_SIZES, sizeLabel } from './generator';
 import { HIGHS_INPUT_PATH, HIGHS_SPARSE_PATH, loadHighs, solveLp, solveSparse, toSparseModel } from './highs';
 import { buildLemonHarness, runLemon, toLemonText } from './lemon';
