@@ -1,5 +1,5 @@
 import { generateChallenge } from '../src/generator';
-import { loadHighs, solveLp } from '../src/highs';
+import { loadHighs, solveLp, solveSparse, toSparseModel } from '../src/highs';
 import { buildLemonHarness, parseLemonOutput, runLemon, toLemonText } from '../src/lemon';
 import { toLpText } from '../src/lp';
 import { buildWelfareProblem, type WelfareProblem } from '../src/welfare';
@@ -71,6 +71,24 @@ describe('LP text writer', () => {
     const text = toLpText(wide).text;
     expect(text.split('\n').every((l) => l.length < 200)).toBe(true);
     expect(text).toContain('\n   + ');
+  });
+});
+
+describe('HiGHS sparse model path', () => {
+  it('solves the same LPs as the text path, ratios included, and refuses minimums', async () => {
+    const { highs } = await loadHighs();
+    const cases: [WelfareProblem, number][] = [
+      [tiny, TINY_W],
+      [{ ...tiny, ratios: [{ give: 1, get: 2, ratio: 0.5 }] }, 7.4],
+    ];
+    for (const [problem, w] of cases) {
+      const model = toSparseModel(highs, problem);
+      expect(solveSparse(highs, model)).toBeCloseTo(w, 9);
+      // A second solve from scratch gives the same optimum (clearSolver, no stale state).
+      expect(solveSparse(highs, model)).toBeCloseTo(w, 9);
+      model.dispose();
+    }
+    expect(() => toSparseModel(highs, { ...tiny, legs: tiny.legs.map((l) => ({ ...l, min: 1 })) })).toThrow(/minimums/);
   });
 });
 
