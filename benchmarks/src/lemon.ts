@@ -69,7 +69,8 @@ const LEMON_HEADER = '/usr/include/lemon/network_simplex.h';
  * refreshing the package lists once if the first attempt cannot find it.
  */
 function installLemon(): void {
-  const install = () => execFileSync('apt-get', ['install', '-y', '-q', 'liblemon-dev'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-q', 'liblemon-dev'], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     install();
   } catch {
@@ -89,7 +90,9 @@ export function buildLemonHarness(): string {
   const bin = join(BUILD_DIR, 'lemon-harness');
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(HARNESS_SRC).mtimeMs) return bin;
   if (!existsSync(LEMON_HEADER)) installLemon();
-  execFileSync('g++', ['-O2', '-std=c++17', '-Wall', '-Wextra', HARNESS_SRC, '-o', bin, '-llemon'], { stdio: 'inherit' });
+  execFileSync('g++', ['-O2', '-std=c++17', '-Wall', '-Wextra', HARNESS_SRC, '-o', bin, '-llemon'], {
+    stdio: 'inherit',
+  });
   return bin;
 }
 

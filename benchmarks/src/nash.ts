@@ -74,7 +74,9 @@ interface BindingModule {
 
 function isBinding(m: unknown): m is BindingModule {
   const b = m as Partial<BindingModule> | null;
-  return !!b && typeof b.solveSync === 'function' && typeof b.verifySync === 'function' && typeof b.profile === 'function';
+  return (
+    !!b && typeof b.solveSync === 'function' && typeof b.verifySync === 'function' && typeof b.profile === 'function'
+  );
 }
 
 export function loadNashEngine(moduleName = '@nash/solver-binding'): Loaded {

@@ -142,7 +142,15 @@ export function evaluateBudgets(cases: readonly CaseResult[]): Budget[] {
   return BUDGETS.map((b) => {
     const actual = b.actual(cases);
     if (actual === null)
-      return { name: b.name, comparison: b.comparison, limit: b.limit, unit: b.unit, actual, ok: false, note: 'not measured' };
+      return {
+        name: b.name,
+        comparison: b.comparison,
+        limit: b.limit,
+        unit: b.unit,
+        actual,
+        ok: false,
+        note: 'not measured',
+      };
     const ok = b.comparison === '<' ? actual < b.limit : actual >= b.limit;
     return { name: b.name, comparison: b.comparison, limit: b.limit, unit: b.unit, actual, ok };
   });
@@ -159,7 +167,8 @@ export function checkAgreement(cls: string, size: string, welfare: Partial<Recor
   }
   const finite = values.every(Number.isFinite);
   const ok = values.length >= 2 && finite && maxRel <= AGREEMENT_TOL;
-  const note = values.length < 2 ? 'not cross-checked: fewer than two engines' : finite ? undefined : 'non-finite optimum';
+  const note =
+    values.length < 2 ? 'not cross-checked: fewer than two engines' : finite ? undefined : 'non-finite optimum';
   return { class: cls, size, welfare, max_rel_diff: maxRel, ok, ...(note ? { note } : {}) };
 }
 
@@ -171,7 +180,8 @@ export function validateReport(r: unknown): string[] {
   if (o.schema !== 'nash-bench/1') errs.push('schema');
   if (o.mode !== 'full' && o.mode !== 'smoke') errs.push('mode');
   const m = o.machine;
-  if (!m || typeof m.cpu_model !== 'string' || !Number.isInteger(m.cores) || typeof m.node !== 'string') errs.push('machine');
+  if (!m || typeof m.cpu_model !== 'string' || !Number.isInteger(m.cores) || typeof m.node !== 'string')
+    errs.push('machine');
   if (m && m.rustc !== null && typeof m.rustc !== 'string') errs.push('machine.rustc');
   if (!Array.isArray(o.cases)) errs.push('cases');
   else
@@ -187,7 +197,8 @@ export function validateReport(r: unknown): string[] {
   if (!Array.isArray(o.budgets)) errs.push('budgets');
   else
     o.budgets.forEach((b, i) => {
-      if (typeof b.name !== 'string' || typeof b.limit !== 'number' || typeof b.ok !== 'boolean') errs.push(`budgets[${i}]`);
+      if (typeof b.name !== 'string' || typeof b.limit !== 'number' || typeof b.ok !== 'boolean')
+        errs.push(`budgets[${i}]`);
       if (b.actual !== null && typeof b.actual !== 'number') errs.push(`budgets[${i}].actual`);
     });
   if (!Array.isArray(o.agreement)) errs.push('agreement');
@@ -246,7 +257,8 @@ export function markdownTable(report: Report): string {
     );
   }
   const noop = report.cases.find((c) => c.stage === 'napi-noop');
-  if (noop) out.push('', `N-API empty call: ${(noop.p50_ms * 1e6).toFixed(1)} ns p50 (anchor ${NAPI_NOOP_ANCHOR_NS} ns)`);
+  if (noop)
+    out.push('', `N-API empty call: ${(noop.p50_ms * 1e6).toFixed(1)} ns p50 (anchor ${NAPI_NOOP_ANCHOR_NS} ns)`);
   const bad = report.agreement.filter((a) => !a.ok);
   out.push(
     '',

@@ -3,7 +3,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, loadavg, platform } from 'node:os';
-import { type BenchClass, CLASSES, FULL_SIZES, generateChallenge, type Size, SMOKE_SIZES, sizeLabel } from './generator';
+import {
+  type BenchClass,
+  CLASSES,
+  FULL_SIZES,
+  generateChallenge,
+  type Size,
+  SMOKE_SIZES,
+  sizeLabel,
+} from './generator';
 import { HIGHS_INPUT_PATH, HIGHS_SPARSE_PATH, loadHighs, solveLp, solveSparse, toSparseModel } from './highs';
 import { buildLemonHarness, runLemon, toLemonText } from './lemon';
 import { toLpText } from './lp';
@@ -130,9 +138,12 @@ function benchNash(
     ['stages-total', (p) => p.parseMs + p.edgesMs + p.welfareMs + p.nashMs + p.responseMs],
   ];
   const pw = profiles[profiles.length - 1]?.welfare ?? null;
-  for (const [stage, f] of stages) cases.push(caseOf(inst, 'nash', stage, profiles.map(f), stage === 'welfare' ? pw : null));
+  for (const [stage, f] of stages)
+    cases.push(caseOf(inst, 'nash', stage, profiles.map(f), stage === 'welfare' ? pw : null));
   const total = cases[cases.length - 1] as CaseResult;
-  const solve = cases.find((c) => c.class === inst.cls && c.size === inst.size && c.engine === 'nash' && c.stage === 'solve') as CaseResult;
+  const solve = cases.find(
+    (c) => c.class === inst.cls && c.size === inst.size && c.engine === 'nash' && c.stage === 'solve',
+  ) as CaseResult;
   cases.push({
     ...total,
     stage: 'napi-overhead',
@@ -156,7 +167,9 @@ function benchNash(
     }).map((t) => t / VERIFY_BATCH);
     const bad = verdicts.find((v) => !v.valid);
     if (verdicts.length !== VERIFY_BATCH || bad) {
-      errors.push(`${inst.cls} ${inst.size}: NASH's own response fails ${stage}: ${JSON.stringify(bad?.errors ?? verdicts.length)}`);
+      errors.push(
+        `${inst.cls} ${inst.size}: NASH's own response fails ${stage}: ${JSON.stringify(bad?.errors ?? verdicts.length)}`,
+      );
     }
     const c = caseOf(inst, 'nash', stage, samples, welfare ?? null);
     c.throughput_per_s = 1000 / c.p50_ms;
@@ -197,7 +210,12 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
       const challenge = generateChallenge(cls, size, opts.seed);
       const json = JSON.stringify(challenge);
       const problem = buildWelfareProblem(challenge);
-      const inst: Instance = { cls, size: sizeLabel(size), parties: challenge.parties.length, edges: problem.edges.length };
+      const inst: Instance = {
+        cls,
+        size: sizeLabel(size),
+        parties: challenge.parties.length,
+        edges: problem.edges.length,
+      };
       const welfare: Partial<Record<Engine, number>> = {};
       try {
         if (nash.engine) {
@@ -230,7 +248,12 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         }
         if (cls === 'plain' && isTransportation(problem)) {
           progress.step(`${label}: LEMON`);
-          const run = runLemon(lemonBin, toLemonText(problem), `${cls}-${inst.size}-${opts.seed}`, plans.lemonRuns(inst.edges));
+          const run = runLemon(
+            lemonBin,
+            toLemonText(problem),
+            `${cls}-${inst.size}-${opts.seed}`,
+            plans.lemonRuns(inst.edges),
+          );
           welfare.lemon = run.welfare;
           cases.push(caseOf(inst, 'lemon', 'welfare', run.samplesMs, run.welfare));
         }

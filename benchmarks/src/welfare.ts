@@ -170,7 +170,10 @@ interface Compiled {
 function compile(p: Party): Compiled {
   return {
     constraints: (p.constraints ?? []).map(parseConstraint),
-    preferences: (p.preferences ?? []).map((pref: Preference) => ({ when: parseConstraint(pref.when), bonus: pref.bonus })),
+    preferences: (p.preferences ?? []).map((pref: Preference) => ({
+      when: parseConstraint(pref.when),
+      bonus: pref.bonus,
+    })),
   };
 }
 
@@ -201,7 +204,13 @@ export function buildWelfareProblem(ch: Challenge): WelfareProblem {
     const region = supplyRegion(p, c);
     switch (p.intent) {
       case 'sell': {
-        legs.push({ party: p.id, side: 'supply', resource: p.resource, capacity: p.quantity.available, min: p.quantity.min ?? 0 });
+        legs.push({
+          party: p.id,
+          side: 'supply',
+          resource: p.resource,
+          capacity: p.quantity.available,
+          min: p.quantity.min ?? 0,
+        });
         const cost = p.price.min;
         supplies.push({ leg: legs.length - 1, party: p, cost: () => cost, region });
         break;
@@ -209,11 +218,22 @@ export function buildWelfareProblem(ch: Challenge): WelfareProblem {
       case 'defer': {
         legs.push({ party: p.id, side: 'supply', resource: p.resource, capacity: p.quantity.current, min: 0 });
         const { min, per } = p.compensation;
-        supplies.push({ leg: legs.length - 1, party: p, cost: per === 'hour_deferred' ? (h) => min * h : () => min, region });
+        supplies.push({
+          leg: legs.length - 1,
+          party: p,
+          cost: per === 'hour_deferred' ? (h) => min * h : () => min,
+          region,
+        });
         break;
       }
       case 'buy':
-        legs.push({ party: p.id, side: 'demand', resource: p.resource, capacity: p.quantity.max, min: p.quantity.min ?? 0 });
+        legs.push({
+          party: p.id,
+          side: 'demand',
+          resource: p.resource,
+          capacity: p.quantity.max,
+          min: p.quantity.min ?? 0,
+        });
         demands.push({ leg: legs.length - 1, party: p, value: p.price.max });
         break;
       case 'swap': {
@@ -221,7 +241,13 @@ export function buildWelfareProblem(ch: Challenge): WelfareProblem {
         const give = legs.length - 1;
         const cost = p.give.price.min;
         supplies.push({ leg: give, party: p, cost: () => cost, region });
-        legs.push({ party: p.id, side: 'demand', resource: p.get.resource, capacity: p.get.quantity.max, min: p.get.quantity.min ?? 0 });
+        legs.push({
+          party: p.id,
+          side: 'demand',
+          resource: p.get.resource,
+          capacity: p.get.quantity.max,
+          min: p.get.quantity.min ?? 0,
+        });
         demands.push({ leg: legs.length - 1, party: p, value: p.get.price.max });
         if (p.ratio) ratios.push({ give, get: legs.length - 1, ratio: p.ratio.give_per_get_max });
         break;

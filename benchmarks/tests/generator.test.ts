@@ -20,7 +20,8 @@ function partyProblems(p: Party): string[] {
   const errs: string[] = [];
   if (!ID.test(p.id)) errs.push('id');
   if (p.weight !== undefined && !(p.weight > 0)) errs.push('weight');
-  for (const v of Object.values(p.attributes ?? {})) if (typeof v !== 'string' && !Number.isFinite(v)) errs.push('attribute');
+  for (const v of Object.values(p.attributes ?? {}))
+    if (typeof v !== 'string' && !Number.isFinite(v)) errs.push('attribute');
   for (const c of p.constraints ?? []) {
     try {
       parseConstraint(c);
@@ -39,11 +40,13 @@ function partyProblems(p: Party): string[] {
   switch (p.intent) {
     case 'buy':
       if (!(p.quantity.max > 0) || !nonNeg(p.price.max)) errs.push('buy');
-      if (p.quantity.min !== undefined && !(nonNeg(p.quantity.min) && p.quantity.min <= p.quantity.max)) errs.push('buy.min');
+      if (p.quantity.min !== undefined && !(nonNeg(p.quantity.min) && p.quantity.min <= p.quantity.max))
+        errs.push('buy.min');
       break;
     case 'sell':
       if (!nonNeg(p.quantity.available) || !nonNeg(p.price.min)) errs.push('sell');
-      if (p.quantity.min !== undefined && !(nonNeg(p.quantity.min) && p.quantity.min <= p.quantity.available)) errs.push('sell.min');
+      if (p.quantity.min !== undefined && !(nonNeg(p.quantity.min) && p.quantity.min <= p.quantity.available))
+        errs.push('sell.min');
       break;
     case 'defer':
       if (!(p.quantity.current > 0) || !nonNeg(p.compensation.min)) errs.push('defer');
@@ -51,7 +54,12 @@ function partyProblems(p: Party): string[] {
       break;
     case 'swap':
       if (p.give.resource === p.get.resource) errs.push('swap same resource');
-      if (!nonNeg(p.give.quantity.max) || !(p.get.quantity.max > 0) || !nonNeg(p.give.price.min) || !nonNeg(p.get.price.max))
+      if (
+        !nonNeg(p.give.quantity.max) ||
+        !(p.get.quantity.max > 0) ||
+        !nonNeg(p.give.price.min) ||
+        !nonNeg(p.get.price.max)
+      )
         errs.push('swap');
       if (p.ratio && !(p.ratio.give_per_get_max > 0)) errs.push('swap.ratio');
       break;
@@ -65,13 +73,15 @@ function challengeProblems(ch: Challenge): string[] {
   const errs: string[] = [];
   if (ch.version !== 1) errs.push('version');
   if (!CHALLENGE_ID.test(ch.challenge_id)) errs.push('challenge_id');
-  if (!(Number.isInteger(ch.response_window_ms) && ch.response_window_ms >= 1 && ch.response_window_ms <= 10_000)) errs.push('window');
+  if (!(Number.isInteger(ch.response_window_ms) && ch.response_window_ms >= 1 && ch.response_window_ms <= 10_000))
+    errs.push('window');
   if (ch.parties.length < 1 || ch.parties.length > MAX_PARTIES) errs.push('parties');
   if (new Set(ch.parties.map((p) => p.id)).size !== ch.parties.length) errs.push('duplicate id');
   const strings = ch.parties.reduce((n, p) => n + (p.constraints?.length ?? 0) + (p.preferences?.length ?? 0), 0);
   if (strings > MAX_CONSTRAINT_STRINGS) errs.push('constraint strings');
   if (Buffer.byteLength(JSON.stringify(ch)) > MAX_JSON_BYTES) errs.push('size');
-  for (const row of Object.values(ch.network.latency_ms)) for (const v of Object.values(row)) if (!nonNeg(v)) errs.push('latency');
+  for (const row of Object.values(ch.network.latency_ms))
+    for (const v of Object.values(row)) if (!nonNeg(v)) errs.push('latency');
   ch.parties.forEach((p, i) => {
     for (const e of partyProblems(p)) errs.push(`parties[${i}]: ${e}`);
   });
@@ -100,7 +110,9 @@ describe('generator', () => {
   it('plain is a transportation problem; the others carry their features', () => {
     const size = { sellers: 50, buyers: 50 };
     const plain = generateChallenge('plain', size, 1).parties;
-    expect(plain.every((p) => !p.constraints && !p.preferences && (p.intent === 'buy' || p.intent === 'sell'))).toBe(true);
+    expect(plain.every((p) => !p.constraints && !p.preferences && (p.intent === 'buy' || p.intent === 'sell'))).toBe(
+      true,
+    );
     expect(plain.every((p) => !('quantity' in p) || !('min' in p.quantity))).toBe(true);
     expect(new Set(plain.map((p) => ('resource' in p ? p.resource : '')))).toEqual(
       new Set(['gpu_hours_h100', 'gpu_hours_a100', 'gpu_hours_l40s']),

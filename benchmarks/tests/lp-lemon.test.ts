@@ -63,7 +63,13 @@ describe('LP text writer', () => {
     const wide: WelfareProblem = {
       legs: [
         { party: 's', side: 'supply', resource: 'r', capacity: 100, min: 0 },
-        ...Array.from({ length: 20 }, (_, i) => ({ party: `d${i}`, side: 'demand' as const, resource: 'r', capacity: 1, min: 0 })),
+        ...Array.from({ length: 20 }, (_, i) => ({
+          party: `d${i}`,
+          side: 'demand' as const,
+          resource: 'r',
+          capacity: 1,
+          min: 0,
+        })),
       ],
       edges: Array.from({ length: 20 }, (_, i) => ({ supply: 0, demand: i + 1, surplus: 1 + i })),
       ratios: [],
@@ -94,17 +100,26 @@ describe('HiGHS sparse model path', () => {
 
 describe('LEMON instance writer and harness', () => {
   it('writes the instance format exactly, surpluses scaled to integers', () => {
-    expect(toLemonText(tiny, 100)).toBe('nash-lemon 1\nscale 100\nsupply 2\n10\n5\ndemand 2\n8\n8\nedges 3\n0 0 50\n0 1 30\n1 1 70\n');
+    expect(toLemonText(tiny, 100)).toBe(
+      'nash-lemon 1\nscale 100\nsupply 2\n10\n5\ndemand 2\n8\n8\nedges 3\n0 0 50\n0 1 30\n1 1 70\n',
+    );
   });
 
   it('refuses what it cannot represent exactly', () => {
-    expect(() => toLemonText({ ...tiny, edges: [{ supply: 0, demand: 2, surplus: 0.12345 }] }, 100)).toThrow(/multiple/);
+    expect(() => toLemonText({ ...tiny, edges: [{ supply: 0, demand: 2, surplus: 0.12345 }] }, 100)).toThrow(
+      /multiple/,
+    );
     expect(() => toLemonText({ ...tiny, ratios: [{ give: 1, get: 2, ratio: 1 }] })).toThrow(/transportation/);
-    expect(() => toLemonText({ ...tiny, legs: tiny.legs.map((l) => ({ ...l, capacity: l.capacity + 0.5 })) })).toThrow(/integer/);
+    expect(() => toLemonText({ ...tiny, legs: tiny.legs.map((l) => ({ ...l, capacity: l.capacity + 0.5 })) })).toThrow(
+      /integer/,
+    );
   });
 
   it('parses the harness output and refuses garbage', () => {
-    expect(parseLemonOutput('welfare_scaled 810\nrun_ns 2000\nrun_ns 1000\n', 100)).toEqual({ welfare: 8.1, samplesMs: [0.002, 0.001] });
+    expect(parseLemonOutput('welfare_scaled 810\nrun_ns 2000\nrun_ns 1000\n', 100)).toEqual({
+      welfare: 8.1,
+      samplesMs: [0.002, 0.001],
+    });
     expect(() => parseLemonOutput('nothing here')).toThrow();
   });
 

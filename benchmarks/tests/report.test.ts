@@ -1,7 +1,21 @@
-import { type CaseResult, checkAgreement, evaluateBudgets, markdownTable, type Report, validateReport } from '../src/report';
+import {
+  type CaseResult,
+  checkAgreement,
+  evaluateBudgets,
+  markdownTable,
+  type Report,
+  validateReport,
+} from '../src/report';
 import { percentile, relDiff, timeRuns } from '../src/stats';
 
-function c(cls: string, size: string, engine: CaseResult['engine'], stage: CaseResult['stage'], p50: number, p99 = p50): CaseResult {
+function c(
+  cls: string,
+  size: string,
+  engine: CaseResult['engine'],
+  stage: CaseResult['stage'],
+  p50: number,
+  p99 = p50,
+): CaseResult {
   return { class: cls, size, parties: 40, edges: 140, engine, stage, p50_ms: p50, p99_ms: p99, runs: 100, welfare: 10 };
 }
 
@@ -74,7 +88,9 @@ describe('report', () => {
     expect(validateReport({ ...r, schema: 'x' })).toContain('schema');
     expect(validateReport({ ...r, cases: [{ ...passing[0], p50_ms: Number.NaN }] })).toContain('cases[0] numbers');
     expect(validateReport({ ...r, cases: [{ ...passing[0], engine: 'gurobi' }] })).toContain('cases[0].engine');
-    expect(validateReport({ ...r, cases: [{ ...passing[0], p50_ms: 2, p99_ms: 1 }] })).toContain('cases[0] runs/percentiles');
+    expect(validateReport({ ...r, cases: [{ ...passing[0], p50_ms: 2, p99_ms: 1 }] })).toContain(
+      'cases[0] runs/percentiles',
+    );
     expect(validateReport(null)).toEqual(['report is not an object']);
   });
 

@@ -9,7 +9,11 @@ describe('constraints (§1.2)', () => {
   it('parses every form', () => {
     expect(parseConstraint('latency_ms < 50')).toEqual({ attr: 'latency_ms', op: '<', values: [50] });
     expect(parseConstraint('region==EU')).toEqual({ attr: 'region', op: '=', values: ['EU'] });
-    expect(parseConstraint('gpu in [H100, "A100 80GB"]')).toEqual({ attr: 'gpu', op: 'in', values: ['H100', 'A100 80GB'] });
+    expect(parseConstraint('gpu in [H100, "A100 80GB"]')).toEqual({
+      attr: 'gpu',
+      op: 'in',
+      values: ['H100', 'A100 80GB'],
+    });
     expect(parseConstraint('region not in [US,EU]')).toEqual({ attr: 'region', op: 'not in', values: ['US', 'EU'] });
     expect(parseConstraint('max_defer_hours = 6')).toEqual({ attr: 'hours', op: '<=', values: [6] });
     expect(parseConstraint('score >= -1.5e2')).toEqual({ attr: 'score', op: '>=', values: [-150] });
@@ -58,7 +62,9 @@ describe('welfare problem against the shared fixtures (HiGHS on the LP text)', (
 
   it.each(names)('%s: W* equals optimal_welfare', async (name) => {
     const ch = JSON.parse(readFileSync(join(FIXTURES, `${name}.challenge.json`), 'utf8')) as Challenge;
-    const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), 'utf8')) as { optimal_welfare: number };
+    const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), 'utf8')) as {
+      optimal_welfare: number;
+    };
     const { highs } = await loadHighs();
     const w = solveLp(highs, toLpText(buildWelfareProblem(ch)).text);
     expect(Math.abs(w - expected.optimal_welfare)).toBeLessThanOrEqual(1e-6 * Math.max(1, expected.optimal_welfare));
