@@ -70,6 +70,8 @@ interface BindingModule {
   profile(challengeJson: string): Record<string, unknown>;
   /** Optional: an N-API call that does nothing, to put the fixed call cost beside the anchor. */
   probeNoop?: () => void;
+  /** The raw generated binding, where the wrapper keeps the probes. */
+  native?: { probeNoop?: () => void };
 }
 
 function isBinding(m: unknown): m is BindingModule {
@@ -88,7 +90,7 @@ export function loadNashEngine(moduleName = '@nash/solver-binding'): Loaded {
   }
   if (!isBinding(mod)) return { engine: null, reason: `${moduleName} lacks solveSync/verifySync/profile` };
   const b = mod;
-  const noop = b.probeNoop;
+  const noop = b.probeNoop ?? b.native?.probeNoop;
   return {
     engine: {
       ...(typeof noop === 'function' ? { noop: () => noop() } : {}),
