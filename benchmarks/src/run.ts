@@ -35,6 +35,8 @@ export interface BenchOptions {
   seed: number;
   classes?: readonly BenchClass[];
   sizes?: readonly Size[];
+  /** The binding to load (tests pass a stand-in). */
+  bindingModule?: string;
 }
 
 interface Plans {
@@ -189,7 +191,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   const machine = machineInfo();
   const { highs, loadMs } = await loadHighs();
   const lemonBin = buildLemonHarness();
-  const nash = loadNashEngine();
+  const nash = loadNashEngine(opts.bindingModule);
   if (!nash.engine) errors.push(`NASH engine unavailable: ${nash.reason}`);
 
   if (nash.engine?.noop) {
