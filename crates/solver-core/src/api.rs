@@ -3,7 +3,19 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Map, Value};
+
+use crate::certificate;
+use crate::challenge::{parse_challenge, Challenge};
+use crate::deadline::Deadline;
+use crate::edges::build_market;
 use crate::error::{NashError, Result};
+use crate::jcs::commitment_hash;
+use crate::market::Market;
+use crate::nash::{solve_nash, Settlement};
+use crate::response::{settlement_json, utility_scores, welfare_of};
+use crate::verify::{judge, verify_responses, Solved, Verdict};
+use crate::welfare::{solve_welfare, Welfare};
 
 /// Options of a solve.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +37,10 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { miner_hotkey: String::new(), use_certificate: true }
+        Self {
+            miner_hotkey: String::new(),
+            use_certificate: true,
+        }
     }
 }
 
@@ -42,23 +57,167 @@ pub struct StageTimings {
     pub welfare_value: f64,
 }
 
+/// Everything one solve produces, before it is written as JSON.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub market: Market,
+    pub welfare: Welfare,
+    pub settlement: Settlement,
+    /// Welfare of the settlement's own flow (equals `W*` up to rounding).
+    pub settlement_welfare: f64,
+    pub nash_stable: bool,
+}
+
+/// Solve a parsed challenge.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED` past `deadline`; `INTERNAL` on an engine failure.
+pub fn solve_challenge(challenge: &Challenge, deadline: Deadline) -> Result<Solution> {
+    let (solution, _) = solve_timed(challenge, deadline)?;
+    Ok(solution)
+}
+
+fn solve_timed(challenge: &Challenge, deadline: Deadline) -> Result<(Solution, StageTimings)> {
+    let window = challenge.response_window_ms;
+    let mut timings = StageTimings::default();
+    let t = Instant::now();
+    let market = build_market(challenge);
+    timings.edges = t.elapsed();
+    let t = Instant::now();
+    let welfare = solve_welfare(&market, deadline, window)?;
+    timings.welfare = t.elapsed();
+    let t = Instant::now();
+    let settlement = solve_nash(&market, &welfare, deadline, window)?;
+    let settlement_welfare = welfare_of(&market, &settlement.x);
+    let (_, _, nash_stable) = judge(
+        &market,
+        &settlement.x,
+        &settlement.seller_share,
+        &settlement.utility,
+        settlement_welfare,
+        welfare.optimum.max(settlement_welfare),
+        deadline,
+    )?;
+    timings.nash = t.elapsed();
+    timings.parties = market.parties.len();
+    timings.edge_count = market.edges.len();
+    timings.welfare_value = welfare.optimum;
+    Ok((
+        Solution {
+            market,
+            welfare,
+            settlement,
+            settlement_welfare,
+            nash_stable,
+        },
+        timings,
+    ))
+}
+
+/// The miner response (§4) of a solution.
+///
+/// # Errors
+/// `INTERNAL` if the settlement cannot be canonicalised (never expected).
+pub fn response_value(
+    challenge: &Challenge,
+    solution: &Solution,
+    miner_hotkey: &str,
+    elapsed: Duration,
+) -> Result<Value> {
+    let market = &solution.market;
+    let s = &solution.settlement;
+    let settlement = settlement_json(market, s);
+    let hash = commitment_hash(&challenge.challenge_id, miner_hotkey, &settlement)?;
+    let scores = utility_scores(market, &s.x, &s.utility);
+    let scores: Map<String, Value> = market
+        .parties
+        .iter()
+        .zip(&scores)
+        .map(|(p, &v)| (p.id.clone(), json!(v)))
+        .collect();
+    let certificate = certificate::build(market, &solution.welfare.tree, solution.welfare.optimum)
+        .unwrap_or_else(|| json!({}));
+    Ok(json!({
+        "challenge_id": challenge.challenge_id,
+        "settlement": settlement,
+        "welfare": solution.settlement_welfare,
+        "equilibrium_proof": {
+            "pareto_optimal": true,
+            "nash_stable": solution.nash_stable,
+            "utility_scores": scores,
+            "certificate": certificate,
+        },
+        "commitment_hash": hash,
+        "response_time_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    }))
+}
+
+fn deadline_for(challenge: &Challenge, options: &SolveOptions, started: Instant) -> Deadline {
+    Deadline::at(
+        options
+            .deadline
+            .unwrap_or_else(|| started + Duration::from_millis(challenge.response_window_ms)),
+    )
+}
+
 /// Solve a challenge: the miner response (§4) as JSON text.
 ///
 /// # Errors
 /// The first rule the challenge breaks (code + JSON path), or `DEADLINE_EXCEEDED`.
 pub fn solve_json(challenge_json: &str, options: &SolveOptions) -> Result<String> {
-    let _ = (challenge_json, options);
-    Err(NashError::internal("engine not wired yet"))
+    let started = Instant::now();
+    let challenge = parse_challenge(challenge_json)?;
+    let deadline = deadline_for(&challenge, options, started);
+    let solution = solve_challenge(&challenge, deadline)?;
+    let value = response_value(
+        &challenge,
+        &solution,
+        &options.miner_hotkey,
+        started.elapsed(),
+    )?;
+    if deadline.passed() {
+        return Err(NashError::deadline(challenge.response_window_ms));
+    }
+    serde_json::to_string(&value).map_err(|e| NashError::internal(e.to_string()))
 }
 
 /// Verify responses to one challenge: a JSON array of verdicts (§5), one per response, in order.
 /// A bad *response* is a verdict (`valid: false`), never an error.
 ///
 /// # Errors
-/// Only when the challenge itself is invalid.
-pub fn verify_json(challenge_json: &str, responses: &[&str], options: &VerifyOptions) -> Result<String> {
-    let _ = (challenge_json, responses, options);
-    Err(NashError::internal("engine not wired yet"))
+/// Only when the challenge itself is invalid (or on an engine failure).
+pub fn verify_json(
+    challenge_json: &str,
+    responses: &[&str],
+    options: &VerifyOptions,
+) -> Result<String> {
+    let challenge = parse_challenge(challenge_json)?;
+    let verdicts = verify_challenge(&challenge, responses, options)?;
+    serde_json::to_string(&verdicts).map_err(|e| NashError::internal(e.to_string()))
+}
+
+/// Verify responses to a parsed challenge.
+///
+/// # Errors
+/// On an engine failure only.
+pub fn verify_challenge(
+    challenge: &Challenge,
+    responses: &[&str],
+    options: &VerifyOptions,
+) -> Result<Vec<Verdict>> {
+    let market = build_market(challenge);
+    let mut own = Solved::new(|| {
+        let s = solve_challenge(challenge, Deadline::none())?;
+        Ok((s.welfare.optimum, s.settlement))
+    });
+    verify_responses(
+        &market,
+        &challenge.challenge_id,
+        responses,
+        &options.miner_hotkey,
+        options.use_certificate,
+        &mut own,
+    )
 }
 
 /// Validate a challenge without solving it.
@@ -66,8 +225,7 @@ pub fn verify_json(challenge_json: &str, responses: &[&str], options: &VerifyOpt
 /// # Errors
 /// The first rule the challenge breaks.
 pub fn validate_json(challenge_json: &str) -> Result<()> {
-    let _ = challenge_json;
-    Err(NashError::internal("engine not wired yet"))
+    parse_challenge(challenge_json).map(|_| ())
 }
 
 /// Solve and report the time of each stage (the response itself is discarded).
@@ -75,8 +233,22 @@ pub fn validate_json(challenge_json: &str) -> Result<()> {
 /// # Errors
 /// As `solve_json`.
 pub fn profile_json(challenge_json: &str, options: &SolveOptions) -> Result<StageTimings> {
-    let _ = (challenge_json, options);
-    Err(NashError::internal("engine not wired yet"))
+    let started = Instant::now();
+    let challenge = parse_challenge(challenge_json)?;
+    let parse = started.elapsed();
+    let deadline = deadline_for(&challenge, options, started);
+    let (solution, mut timings) = solve_timed(&challenge, deadline)?;
+    let t = Instant::now();
+    let value = response_value(
+        &challenge,
+        &solution,
+        &options.miner_hotkey,
+        started.elapsed(),
+    )?;
+    let _text = serde_json::to_string(&value).map_err(|e| NashError::internal(e.to_string()))?;
+    timings.response = t.elapsed();
+    timings.parse = parse;
+    Ok(timings)
 }
 
 /// The deadline of a solve started now.

@@ -82,7 +82,11 @@ pub struct NashError {
 impl NashError {
     #[must_use]
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code, path: path.into(), message: message.into() }
+        Self {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     #[must_use]

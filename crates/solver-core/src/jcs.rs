@@ -1,1 +1,191 @@
 //! RFC 8785 (JCS) canonical JSON and the response `commitment_hash` (§4).
+//!
+//! Canonical form: no whitespace; object keys sorted by their UTF-16 code units (not by UTF-8
+//! bytes: they differ once astral-plane characters meet U+E000..U+FFFF); strings escaped as
+//! ECMAScript `JSON.stringify` does; numbers in ECMAScript `Number.prototype.toString` form.
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{ErrorCode, NashError, Result};
+
+/// Deepest nesting `canonicalize` writes; a settlement needs 4 levels. Bounded so that a value
+/// built in memory cannot overflow the stack (`serde_json`'s own reader stops at 128 as well).
+const MAX_DEPTH: usize = 128;
+
+/// ECMAScript `Number::toString(x)` for a double: the shortest digits that round-trip, plain
+/// notation for exponents in -7..21, `d.ddde±n` otherwise; `-0` is `0`.
+#[must_use]
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    // Rust's `{:e}` prints the shortest round-trip digits: `d[.ddd]e<exp>`.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exp: i64 = exp.parse().unwrap_or(0);
+    let k = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    // ECMAScript's n: the decimal point sits after n digits.
+    let n = exp + 1;
+    let mut out = String::new();
+    if x < 0.0 {
+        out.push('-');
+    }
+    let zeros = |c: i64| "0".repeat(usize::try_from(c).unwrap_or(0));
+    if k <= n && n <= 21 {
+        out.push_str(&digits);
+        out.push_str(&zeros(n - k));
+    } else if 0 < n && n <= 21 {
+        let (int, frac) = digits.split_at(usize::try_from(n).unwrap_or(0));
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        out.push_str(&zeros(-n));
+        out.push_str(&digits);
+    } else {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let e = n - 1;
+        let _ = write!(out, "e{}{}", if e >= 0 { '+' } else { '-' }, e.abs());
+    }
+    out
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<()> {
+    use serde_json::Value as V;
+    match v {
+        V::Null => out.push_str("null"),
+        V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        V::Number(n) => {
+            let x = n.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                NashError::new(
+                    ErrorCode::NotFinite,
+                    "$",
+                    "JCS has no form for a non-finite number",
+                )
+            })?;
+            out.push_str(&format_number(x));
+        }
+        V::String(s) => write_string(out, s),
+        V::Array(_) | V::Object(_) if depth >= MAX_DEPTH => {
+            return Err(NashError::new(
+                ErrorCode::InvalidJson,
+                "$",
+                format!("nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        V::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, x, depth + 1)?;
+            }
+            out.push(']');
+        }
+        V::Object(o) => {
+            let mut entries: Vec<_> = o.iter().collect();
+            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (i, (k, x)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                write_value(out, x, depth + 1)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// The RFC 8785 canonical text of `v`.
+///
+/// # Errors
+/// `INVALID_JSON` for nesting beyond 128 levels; `NOT_FINITE` if a number has no double value.
+pub fn canonicalize(v: &serde_json::Value) -> Result<String> {
+    let mut out = String::new();
+    write_value(&mut out, v, 0)?;
+    Ok(out)
+}
+
+/// `"sha256:"` + lowercase hex SHA-256 of the JCS text of
+/// `{"challenge_id": …, "miner": …, "settlement": …}` (§4). `miner` is `""` offline.
+///
+/// # Errors
+/// As `canonicalize` on `settlement`.
+pub fn commitment_hash(
+    challenge_id: &str,
+    miner: &str,
+    settlement: &serde_json::Value,
+) -> Result<String> {
+    let doc = serde_json::json!({ "challenge_id": challenge_id, "miner": miner, "settlement": settlement });
+    let text = canonicalize(&doc)?;
+    let digest = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers() {
+        for (x, s) in [
+            (1e21, "1e+21"),
+            (1e-7, "1e-7"),
+            (-0.0, "0"),
+            (0.1, "0.1"),
+            (123.0, "123"),
+            (-1.5e-10, "-1.5e-10"),
+        ] {
+            assert_eq!(format_number(x), s);
+        }
+    }
+}

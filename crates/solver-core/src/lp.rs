@@ -1,0 +1,509 @@
+//! A general linear program with bounded variables and row ranges, solved by a revised
+//! primal simplex method. Used where the transportation structure of settlement.md §3.1 is
+//! broken: swap ratios and other side constraints.
+//!
+//! Design (chosen for exactness on small problems and robustness on medium ones):
+//! - every row gets a logical variable `r_i = A_i x` with bounds `[row_lo_i, row_hi_i]`, so the
+//!   constraints read `A x − r = 0` and the all-logical basis `−I` is always a valid start;
+//! - bounded variables are nonbasic at either bound (bound flips need no basis change);
+//! - one loop serves both phases ("composite" phase one): while some basic variable is outside
+//!   its bounds, the costs are the gradient of the sum of infeasibilities, and an infeasible
+//!   basic variable blocks the step when it reaches the bound it violates;
+//! - the basis inverse is dense and explicit, updated by one elementary row operation per
+//!   pivot (O(m²)) and rebuilt by Gauss–Jordan with partial pivoting every few dozen pivots, and
+//!   always before optimality or infeasibility is declared;
+//! - pricing is Dantzig's rule with a Harris two-pass ratio test (prefers large pivots); after a
+//!   run of degenerate pivots it switches to Bland's rule (smallest index enters, smallest index
+//!   leaves among ties), which cannot cycle, until a step makes progress.
+//!
+//! Everything is deterministic: fixed scan orders, index tie-breaks.
+
+use crate::deadline::Deadline;
+
+/// Maximise `c·x` subject to `0 ≤ x ≤ upper` and `row_lo ≤ A x ≤ row_hi`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lp {
+    /// Objective coefficients, one per column.
+    pub c: Vec<f64>,
+    /// Upper bound per column, may be `f64::INFINITY`.
+    pub upper: Vec<f64>,
+    /// Sparse rows of `A`: `(column, coefficient)`.
+    pub rows: Vec<Vec<(usize, f64)>>,
+    /// Lower bound per row, may be `f64::NEG_INFINITY`.
+    pub row_lo: Vec<f64>,
+    /// Upper bound per row, may be `f64::INFINITY`.
+    pub row_hi: Vec<f64>,
+}
+
+/// An optimal basic solution with its duals.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LpSolution {
+    pub x: Vec<f64>,
+    pub objective: f64,
+    /// `y ≥ 0` on rows at `row_hi`, `≤ 0` at `row_lo`, 0 strictly inside.
+    pub row_dual: Vec<f64>,
+    /// `d = c − Aᵀy`: `≤ tol` at `x = 0`, `≥ −tol` at `x = upper`, ≈ 0 in between.
+    pub reduced_cost: Vec<f64>,
+}
+
+/// Why [`solve_lp`] returned no solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LpError {
+    Infeasible,
+    Unbounded,
+    Deadline,
+    /// A singular basis or the iteration safeguard.
+    Numerical,
+    /// More rows than the dense basis inverse is built for ([`MAX_DENSE_ROWS`]).
+    TooLarge,
+    /// Malformed input: lengths differ, a column index is out of range, or a number is NaN
+    /// (or an infinite cost / coefficient).
+    Invalid,
+}
+
+const NONE: usize = usize::MAX;
+/// The basis inverse is dense (m² floats, O(m³) refactorisation): beyond this many rows it
+/// would take gigabytes and minutes, so such problems are refused up front.
+pub const MAX_DENSE_ROWS: usize = 4096;
+/// Primal feasibility tolerance, relative to `max(1, |bound|)`.
+const FEAS_TOL: f64 = 1e-9;
+/// Dual (reduced cost) tolerance, relative to `max(1, max |c|)` in phase two.
+const DUAL_TOL: f64 = 1e-9;
+/// Entries of the pivot column below this are treated as zero.
+const PIVOT_TOL: f64 = 1e-9;
+/// Degenerate pivots in a row before switching to Bland's rule.
+const BLAND_AFTER: usize = 30;
+const DEADLINE_POLL: usize = 64;
+
+fn ftol(b: f64) -> f64 {
+    FEAS_TOL * b.abs().max(1.0)
+}
+
+struct Simplex<'a> {
+    m: usize,
+    n: usize,
+    cols: Vec<Vec<(usize, f64)>>,
+    cost: &'a [f64],
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    x: Vec<f64>,
+    at_upper: Vec<bool>,
+    basis: Vec<usize>,
+    pos: Vec<usize>,
+    /// Column-major `B⁻¹`: entry (i, k) at `binv[k * m + i]`.
+    binv: Vec<f64>,
+}
+
+impl Simplex<'_> {
+    /// Visit the nonzeros of column `j` (structural, or `−e_i` for logical `n + i`).
+    fn for_col(&self, j: usize, mut f: impl FnMut(usize, f64)) {
+        if j < self.n {
+            for &(k, a) in &self.cols[j] {
+                f(k, a);
+            }
+        } else {
+            f(j - self.n, -1.0);
+        }
+    }
+
+    fn ftran(&self, j: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        let m = self.m;
+        self.for_col(j, |k, a| {
+            for (o, b) in out.iter_mut().zip(&self.binv[k * m..(k + 1) * m]) {
+                *o += a * b;
+            }
+        });
+    }
+
+    fn btran(&self, cb: &[f64], out: &mut [f64]) {
+        let m = self.m;
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = cb
+                .iter()
+                .zip(&self.binv[k * m..(k + 1) * m])
+                .map(|(c, b)| c * b)
+                .sum();
+        }
+    }
+
+    fn dot_col(&self, j: usize, y: &[f64]) -> f64 {
+        let mut s = 0.0;
+        self.for_col(j, |k, a| s += a * y[k]);
+        s
+    }
+
+    /// Rebuild `B⁻¹` from scratch and recompute the basic values from the nonbasic ones.
+    fn refactor(&mut self) -> Result<(), LpError> {
+        let m = self.m;
+        // Row-major [B | I], reduced to [I | B⁻¹].
+        let w = 2 * m;
+        let mut t = vec![0.0; m * w];
+        for (p, &j) in self.basis.iter().enumerate() {
+            self.for_col(j, |k, a| t[k * w + p] += a);
+        }
+        for i in 0..m {
+            t[i * w + m + i] = 1.0;
+        }
+        for c in 0..m {
+            let mut best = c;
+            for r in c + 1..m {
+                if t[r * w + c].abs() > t[best * w + c].abs() {
+                    best = r;
+                }
+            }
+            let pv = t[best * w + c];
+            if pv.abs() < 1e-11 {
+                return Err(LpError::Numerical);
+            }
+            if best != c {
+                for k in 0..w {
+                    t.swap(c * w + k, best * w + k);
+                }
+            }
+            for k in 0..w {
+                t[c * w + k] /= pv;
+            }
+            let (head, tail) = t.split_at_mut(c * w);
+            let (prow, rest) = tail.split_at_mut(w);
+            for row in head.chunks_mut(w).chain(rest.chunks_mut(w)) {
+                let f = row[c];
+                if f != 0.0 {
+                    for (v, p) in row.iter_mut().zip(prow.iter()) {
+                        *v -= f * p;
+                    }
+                }
+            }
+        }
+        for i in 0..m {
+            for k in 0..m {
+                self.binv[k * m + i] = t[i * w + m + k];
+            }
+        }
+        // B x_B = −N x_N.
+        let mut rhs = vec![0.0; m];
+        for j in 0..self.n + m {
+            if self.pos[j] == NONE && self.x[j] != 0.0 {
+                let v = self.x[j];
+                self.for_col(j, |k, a| rhs[k] -= a * v);
+            }
+        }
+        for i in 0..m {
+            let mut s = 0.0;
+            for (k, r) in rhs.iter().enumerate() {
+                s += self.binv[k * m + i] * r;
+            }
+            self.x[self.basis[i]] = s;
+        }
+        Ok(())
+    }
+
+    /// Replace the basic variable at position `r` using pivot column `alpha`.
+    fn update_binv(&mut self, r: usize, alpha: &[f64]) {
+        let m = self.m;
+        let ar = alpha[r];
+        for k in 0..m {
+            let col = &mut self.binv[k * m..(k + 1) * m];
+            let v = col[r] / ar;
+            if v != 0.0 {
+                for (c, a) in col.iter_mut().zip(alpha) {
+                    *c -= a * v;
+                }
+            }
+            col[r] = v;
+        }
+    }
+
+    /// Phase-one costs of the basic variables (gradient of minus the infeasibility sum), or
+    /// `None` when every basic variable is within tolerance of its bounds.
+    fn infeasibility_costs(&self, cb: &mut [f64]) -> bool {
+        let mut any = false;
+        for (i, &v) in self.basis.iter().enumerate() {
+            let xv = self.x[v];
+            cb[i] = if xv < self.lo[v] - ftol(self.lo[v]) {
+                1.0
+            } else if xv > self.hi[v] + ftol(self.hi[v]) {
+                -1.0
+            } else {
+                0.0
+            };
+            any |= cb[i] != 0.0;
+        }
+        any
+    }
+}
+
+/// One blocking candidate of the ratio test.
+struct Block {
+    pos: usize,
+    bound: f64,
+    ratio: f64,
+    rate: f64,
+}
+
+fn validate(lp: &Lp) -> Result<(), LpError> {
+    let n = lp.c.len();
+    let m = lp.rows.len();
+    if lp.upper.len() != n || lp.row_lo.len() != m || lp.row_hi.len() != m {
+        return Err(LpError::Invalid);
+    }
+    if lp.c.iter().any(|c| !c.is_finite()) || lp.upper.iter().any(|u| u.is_nan()) {
+        return Err(LpError::Invalid);
+    }
+    if lp.row_lo.iter().chain(&lp.row_hi).any(|b| b.is_nan()) {
+        return Err(LpError::Invalid);
+    }
+    if lp
+        .rows
+        .iter()
+        .flatten()
+        .any(|&(j, a)| j >= n || !a.is_finite())
+    {
+        return Err(LpError::Invalid);
+    }
+    Ok(())
+}
+
+/// Solve `lp` to an optimal basic solution with row duals and reduced costs.
+///
+/// # Errors
+/// [`LpError::Infeasible`], [`LpError::Unbounded`], [`LpError::Deadline`] when `deadline`
+/// passes first, [`LpError::Numerical`] on a singular basis or runaway iterations,
+/// [`LpError::Invalid`] on malformed input, [`LpError::TooLarge`] beyond
+/// [`MAX_DENSE_ROWS`] rows.
+#[allow(clippy::too_many_lines)] // one simplex loop; splitting it would scatter its invariants
+pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
+    validate(lp)?;
+    let n = lp.c.len();
+    let m = lp.rows.len();
+    if m > MAX_DENSE_ROWS {
+        return Err(LpError::TooLarge);
+    }
+    for j in 0..n {
+        if lp.upper[j] < 0.0 {
+            return Err(LpError::Infeasible);
+        }
+    }
+    for i in 0..m {
+        let (l, h) = (lp.row_lo[i], lp.row_hi[i]);
+        if l > h || l == f64::INFINITY || h == f64::NEG_INFINITY {
+            return Err(LpError::Infeasible);
+        }
+    }
+    let mut cols = vec![Vec::new(); n];
+    for (i, row) in lp.rows.iter().enumerate() {
+        for &(j, a) in row {
+            if a != 0.0 {
+                cols[j].push((i, a));
+            }
+        }
+    }
+    let total = n + m;
+    let mut lo = vec![0.0; n];
+    lo.extend_from_slice(&lp.row_lo);
+    let mut hi = lp.upper.clone();
+    hi.extend_from_slice(&lp.row_hi);
+    let mut cost = lp.c.clone();
+    cost.resize(total, 0.0);
+    let mut s = Simplex {
+        m,
+        n,
+        cols,
+        cost: &cost,
+        lo,
+        hi,
+        x: vec![0.0; total],
+        at_upper: vec![false; total],
+        basis: (n..total).collect(),
+        pos: (0..total)
+            .map(|j| if j < n { NONE } else { j - n })
+            .collect(),
+        binv: vec![0.0; m * m],
+    };
+    s.refactor()?;
+
+    let cscale = lp.c.iter().fold(1.0f64, |a, c| a.max(c.abs()));
+    let refactor_every = 50usize.max(m / 2);
+    let limit = 50 * (total + 100) + 20 * m * m.min(n.max(1));
+    let mut cb = vec![0.0; m];
+    let mut y = vec![0.0; m];
+    let mut alpha = vec![0.0; m];
+    let mut since_refactor = 0usize;
+    let mut degenerate = 0usize;
+    let mut cands: Vec<Block> = Vec::new();
+    let mut iter = 0usize;
+    loop {
+        iter += 1;
+        if iter % DEADLINE_POLL == 0 && deadline.passed() {
+            return Err(LpError::Deadline);
+        }
+        if iter > limit {
+            return Err(LpError::Numerical);
+        }
+        if since_refactor >= refactor_every {
+            if deadline.passed() {
+                return Err(LpError::Deadline);
+            }
+            s.refactor()?;
+            since_refactor = 0;
+        }
+        let phase1 = s.infeasibility_costs(&mut cb);
+        if !phase1 {
+            for (c, &v) in cb.iter_mut().zip(&s.basis) {
+                *c = s.cost[v];
+            }
+        }
+        s.btran(&cb, &mut y);
+        let dtol = if phase1 { DUAL_TOL } else { DUAL_TOL * cscale };
+        let bland = degenerate >= BLAND_AFTER;
+
+        // Pricing.
+        let mut enter = NONE;
+        let mut best = 0.0;
+        for j in 0..total {
+            if s.pos[j] != NONE || s.hi[j] <= s.lo[j] {
+                continue;
+            }
+            let cj = if phase1 { 0.0 } else { s.cost[j] };
+            let d = cj - s.dot_col(j, &y);
+            let gain = if s.at_upper[j] { -d } else { d };
+            if gain > dtol && (enter == NONE || (!bland && gain > best)) {
+                enter = j;
+                best = gain;
+                if bland {
+                    break;
+                }
+            }
+        }
+        if enter == NONE {
+            if since_refactor > 0 {
+                // Declare nothing on a drifted inverse: rebuild and look again.
+                s.refactor()?;
+                since_refactor = 0;
+                continue;
+            }
+            if phase1 {
+                return Err(LpError::Infeasible);
+            }
+            break;
+        }
+        let j = enter;
+        let dir = if s.at_upper[j] { -1.0 } else { 1.0 };
+        s.ftran(j, &mut alpha);
+
+        // Ratio test: pass one collects blocking basics and the Harris bound.
+        cands.clear();
+        let flip = s.hi[j] - s.lo[j];
+        let mut harris = flip;
+        for (i, &a) in alpha.iter().enumerate() {
+            if a.abs() <= PIVOT_TOL {
+                continue;
+            }
+            let rate = -dir * a;
+            let v = s.basis[i];
+            let (xv, l, h) = (s.x[v], s.lo[v], s.hi[v]);
+            let bound = if rate < 0.0 {
+                if xv > h + ftol(h) {
+                    h
+                } else if l.is_finite() && xv >= l - ftol(l) {
+                    l
+                } else {
+                    continue;
+                }
+            } else if xv < l - ftol(l) {
+                l
+            } else if h.is_finite() && xv <= h + ftol(h) {
+                h
+            } else {
+                continue;
+            };
+            let raw = (bound - xv) / rate;
+            let ratio = raw.max(0.0);
+            harris = harris.min(raw + ftol(bound) / rate.abs());
+            cands.push(Block {
+                pos: i,
+                bound,
+                ratio,
+                rate,
+            });
+        }
+        // Pass two: the leaving row.
+        let mut leave: Option<&Block> = None;
+        if bland {
+            for b in &cands {
+                let better = match leave {
+                    None => true,
+                    Some(l) => {
+                        b.ratio < l.ratio - 1e-12
+                            || (b.ratio <= l.ratio + 1e-12 && s.basis[b.pos] < s.basis[l.pos])
+                    }
+                };
+                if better {
+                    leave = Some(b);
+                }
+            }
+        } else {
+            for b in &cands {
+                let larger = match leave {
+                    None => true,
+                    Some(l) => b.rate.abs() > l.rate.abs(),
+                };
+                if b.ratio <= harris && larger {
+                    leave = Some(b);
+                }
+            }
+        }
+        let theta = leave.map_or(f64::INFINITY, |b| b.ratio);
+        if theta == f64::INFINITY && flip == f64::INFINITY {
+            return Err(if phase1 {
+                LpError::Numerical
+            } else {
+                LpError::Unbounded
+            });
+        }
+        if flip <= theta {
+            // Bound flip: the entering variable crosses to its other bound.
+            for (i, &a) in alpha.iter().enumerate() {
+                let v = s.basis[i];
+                s.x[v] -= dir * flip * a;
+            }
+            s.at_upper[j] = !s.at_upper[j];
+            s.x[j] = if s.at_upper[j] { s.hi[j] } else { s.lo[j] };
+            degenerate = 0;
+            continue;
+        }
+        let Some(b) = leave else {
+            return Err(LpError::Numerical);
+        };
+        let (r, bound) = (b.pos, b.bound);
+        for (i, &a) in alpha.iter().enumerate() {
+            let v = s.basis[i];
+            s.x[v] -= dir * theta * a;
+        }
+        s.x[j] += dir * theta;
+        let out = s.basis[r];
+        s.x[out] = bound;
+        s.at_upper[out] = bound == s.hi[out] && bound != s.lo[out];
+        s.pos[out] = NONE;
+        s.basis[r] = j;
+        s.pos[j] = r;
+        s.at_upper[j] = false;
+        s.update_binv(r, &alpha);
+        since_refactor += 1;
+        if theta <= 1e-12 {
+            degenerate += 1;
+        } else {
+            degenerate = 0;
+        }
+    }
+
+    let x: Vec<f64> = (0..n).map(|j| s.x[j].clamp(0.0, lp.upper[j])).collect();
+    let objective = x.iter().zip(&lp.c).map(|(x, c)| x * c).sum();
+    let reduced_cost = (0..n).map(|j| lp.c[j] - s.dot_col(j, &y)).collect();
+    Ok(LpSolution {
+        x,
+        objective,
+        row_dual: y,
+        reduced_cost,
+    })
+}

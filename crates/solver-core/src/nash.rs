@@ -1,0 +1,452 @@
+//! The Nash stage (settlement.md §3.2): the unique utility vector `u*` maximising
+//! `Σ w_i log u_i` over **all** frontier settlements, and an allocation with prices reaching it.
+//!
+//! Method (simplicial decomposition with an exact finish):
+//! 1. Start from the welfare stage's allocation and its exact Nash split (`split.rs`,
+//!    Fujishige's lexicographically optimal base). When the optimal face is a single point —
+//!    the common case with real-valued prices — this is already `u*`.
+//! 2. Find `P+`: ask the linear oracle for the most utility the still-zero parties can get on
+//!    the frontier, until none can get more.
+//! 3. Column generation: the master problem (`master.rs`) maximises the Nash product over the
+//!    convex hull of the columns found so far; the oracle — a max-weight flow on the optimal
+//!    face with weights `max(π_buyer, π_seller)·S_e`, `π = w/u` — either proves the first-order
+//!    condition or returns a better vertex.
+//! 4. Mix the columns' allocations with the master weights and split that allocation exactly
+//!    again: `u*` lies in its base polytope and is the unique optimum there, so the exact split
+//!    recovers it to machine precision.
+
+use crate::deadline::Deadline;
+use crate::error::{NashError, Result};
+use crate::market::Market;
+use crate::master::{solve_master, MasterError};
+use crate::relax::{leg_bounds, maximise, optimal_face, quantity_scale, surplus_scale, Face};
+use crate::split::{nash_split, Trade};
+use crate::welfare::{OptimalPattern, Welfare};
+
+/// Stop column generation when the first-order gap is below this (relative).
+const FIRST_ORDER_STOP: f64 = 1e-10;
+/// Column generation never needs more columns than parties + 1 in exact arithmetic; this cap
+/// only guards against floating-point stalls.
+const MAX_COLUMNS_OVER_PARTIES: usize = 64;
+
+/// A settlement: flow and the seller's share of each edge's surplus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    /// Quantity per edge.
+    pub x: Vec<f64>,
+    /// Seller's share of `S_e · x_e` per edge; the buyer gets the rest.
+    pub seller_share: Vec<f64>,
+    /// Utility per party.
+    pub utility: Vec<f64>,
+    /// Parties that get a positive utility in some frontier settlement (of this pattern).
+    pub p_plus: Vec<bool>,
+    /// Index of the pattern in `Welfare::patterns`.
+    pub pattern: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    u: Vec<f64>,
+    x: Vec<f64>,
+    share: Vec<f64>,
+}
+
+/// The exact Nash split of one allocation.
+fn split_allocation(market: &Market, x: &[f64]) -> Column {
+    let weights: Vec<f64> = market.parties.iter().map(|p| p.weight).collect();
+    let mut trades = Vec::new();
+    let mut trade_edge = Vec::new();
+    for (e, edge) in market.edges.iter().enumerate() {
+        let t = edge.surplus * x[e];
+        if x[e] > 0.0 && t > 0.0 {
+            trades.push(Trade {
+                seller: edge.seller,
+                buyer: edge.buyer,
+                surplus: t,
+            });
+            trade_edge.push(e);
+        }
+    }
+    let result = nash_split(&weights, &trades);
+    let mut share = vec![0.0; market.edges.len()];
+    for (k, &e) in trade_edge.iter().enumerate() {
+        share[e] = result.seller_share[k];
+    }
+    let mut u = result.utility;
+    u.resize(market.parties.len(), 0.0);
+    Column {
+        u,
+        x: x.to_vec(),
+        share,
+    }
+}
+
+/// Utility of every party under a flow and a split.
+#[must_use]
+pub fn utilities(market: &Market, x: &[f64], seller_share: &[f64]) -> Vec<f64> {
+    let mut u = vec![0.0; market.parties.len()];
+    for (e, edge) in market.edges.iter().enumerate() {
+        if x[e] == 0.0 {
+            continue;
+        }
+        let t = edge.surplus * x[e];
+        u[edge.seller] += seller_share[e];
+        u[edge.buyer] += t - seller_share[e];
+    }
+    u
+}
+
+/// The linear oracle over a face: maximise `Σ π_i u_i`; each edge's surplus goes to the
+/// endpoint with the larger `π` (the buyer on ties).
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
+pub fn oracle(
+    market: &Market,
+    face: &Face,
+    pi: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let profit: Vec<f64> = market
+        .edges
+        .iter()
+        .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
+        .collect();
+    let r = maximise(
+        market,
+        &face.leg_lo,
+        &face.leg_hi,
+        Some(&face.edge_allowed),
+        Some(&face.ratio_tight),
+        &profit,
+        deadline,
+        window_ms,
+    )?;
+    let mut share = vec![0.0; market.edges.len()];
+    for (e, edge) in market.edges.iter().enumerate() {
+        if r.x[e] > 0.0 && pi[edge.seller] > pi[edge.buyer] {
+            share[e] = edge.surplus * r.x[e];
+        }
+    }
+    let u = utilities(market, &r.x, &share);
+    Ok((r.x, share, u))
+}
+
+/// The face of a pattern.
+#[must_use]
+pub fn pattern_face(market: &Market, pattern: &OptimalPattern) -> Face {
+    let (lo, hi) = leg_bounds(market, &pattern.fix);
+    optimal_face(market, &lo, &hi, &pattern.relaxed)
+}
+
+/// `P+` over a face, starting from one known utility vector: the parties that some settlement
+/// of the face gives a positive utility.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
+pub fn p_plus_over_face(
+    market: &Market,
+    face: &Face,
+    start: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Vec<bool>> {
+    let mut columns = vec![Column {
+        u: start.to_vec(),
+        x: vec![0.0; market.edges.len()],
+        share: vec![0.0; market.edges.len()],
+    }];
+    discover_p_plus(market, face, &mut columns, deadline, window_ms)
+}
+
+/// `P+` over a face, starting from known utility vectors: parties that some frontier
+/// settlement gives a positive utility. Adds the columns found on the way.
+fn discover_p_plus(
+    market: &Market,
+    face: &Face,
+    columns: &mut Vec<Column>,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Vec<bool>> {
+    let n = market.parties.len();
+    let tol = 1e-12 * surplus_scale(market) * quantity_scale(market);
+    loop {
+        let zero: Vec<bool> = (0..n)
+            .map(|i| columns.iter().all(|c| c.u[i] <= tol))
+            .collect();
+        if !zero.iter().any(|&z| z) {
+            break;
+        }
+        let pi: Vec<f64> = zero.iter().map(|&z| if z { 1.0 } else { 0.0 }).collect();
+        let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
+        let gain: f64 = (0..n).filter(|&i| zero[i]).map(|i| u[i]).sum();
+        if gain <= tol {
+            break;
+        }
+        columns.push(Column { u, x, share });
+    }
+    Ok((0..n)
+        .map(|i| columns.iter().any(|c| c.u[i] > tol))
+        .collect())
+}
+
+/// Nash bargaining over the frontier of one pattern.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when a kernel fails.
+pub fn nash_for_pattern(
+    market: &Market,
+    pattern: &OptimalPattern,
+    index: usize,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Settlement> {
+    let n = market.parties.len();
+    let face = pattern_face(market, pattern);
+    let mut columns = vec![split_allocation(market, &pattern.relaxed.x)];
+    let p_plus = discover_p_plus(market, &face, &mut columns, deadline, window_ms)?;
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            if p_plus[i] {
+                market.parties[i].weight
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let w_sum: f64 = w.iter().sum();
+    if w_sum == 0.0 {
+        let c = &columns[0];
+        return Ok(Settlement {
+            x: c.x.clone(),
+            seller_share: c.share.clone(),
+            utility: c.u.clone(),
+            p_plus,
+            pattern: index,
+        });
+    }
+
+    // 1. Fast path: the welfare stage's allocation, split exactly, already passes the
+    //    first-order test (always so when the optimal face is one allocation).
+    let first = columns[0].clone();
+    if first_order_gap(market, &face, &w, &first.u, deadline, window_ms)? <= FIRST_ORDER_STOP {
+        return Ok(settlement_of(first, p_plus, index));
+    }
+    // 2. A degenerate face: an interior-point solve of the whole program, then the exact split
+    //    of its allocation.
+    let ipm = crate::frontier_ipm::solve(market, &face, &w, deadline);
+    // An interior point keeps every usable edge slightly positive: drop the dust (far below
+    // any tolerance of §3) so that the settlement lists only real trades.
+    let dust = 1e-9 * quantity_scale(market);
+    let ipm = ipm.map(|(mut x, s)| {
+        x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
+        (x, s)
+    });
+    if let Some((x, _)) = ipm.filter(|(x, _)| on_face(market, &face, x)) {
+        let col = split_allocation(market, &x);
+        let gap = first_order_gap(market, &face, &w, &col.u, deadline, window_ms)?;
+        if gap <= FIRST_ORDER_STOP {
+            return Ok(settlement_of(col, p_plus, index));
+        }
+        columns.push(col);
+    }
+    // 3. Column generation (simplicial decomposition) from everything found so far.
+    let best = column_generation(market, &face, &w, columns, deadline, window_ms)?;
+    Ok(settlement_of(best, p_plus, index))
+}
+
+/// True when a flow respects the face's leg bounds and ratios (1e-7 relative, well inside §3's 1e-6) and uses only
+/// its edges: a guard on the interior-point result before it is trusted.
+fn on_face(market: &Market, face: &Face, x: &[f64]) -> bool {
+    let totals = crate::welfare::leg_totals(market, x);
+    let legs_ok = (0..market.legs.len()).all(|l| {
+        let tol = 1e-7 * face.leg_hi[l].abs().max(1.0);
+        totals[l] >= face.leg_lo[l] - tol && totals[l] <= face.leg_hi[l] + tol
+    });
+    let edges_ok = x
+        .iter()
+        .zip(&face.edge_allowed)
+        .all(|(&xe, &ok)| ok || xe == 0.0);
+    let ratios_ok = market.ratios.iter().all(|r| {
+        let limit = r.give_per_get_max * totals[r.get];
+        totals[r.give] <= limit + 1e-7 * limit.abs().max(1.0)
+    });
+    legs_ok && edges_ok && ratios_ok
+}
+
+fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
+    Settlement {
+        x: c.x,
+        seller_share: c.share,
+        utility: c.u,
+        p_plus,
+        pattern,
+    }
+}
+
+/// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`.
+fn first_order_gap(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    u: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<f64> {
+    let n = market.parties.len();
+    if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
+        return Ok(f64::INFINITY);
+    }
+    let pi: Vec<f64> = (0..n)
+        .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
+        .collect();
+    let w_sum: f64 = w.iter().sum();
+    let (_, _, best) = oracle(market, face, &pi, deadline, window_ms)?;
+    let value: f64 = (0..n).map(|i| pi[i] * best[i]).sum();
+    Ok(value / w_sum - 1.0)
+}
+
+/// The column with the best Nash objective.
+fn best_column(market: &Market, w: &[f64], columns: Vec<Column>) -> Column {
+    let score = |c: &Column| -> f64 {
+        (0..market.parties.len())
+            .filter(|&i| w[i] > 0.0)
+            .map(|i| {
+                if c.u[i] > 0.0 {
+                    w[i] * c.u[i].ln()
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
+            .sum()
+    };
+    let mut best: Option<(f64, Column)> = None;
+    for c in columns {
+        let s = score(&c);
+        if best.as_ref().is_none_or(|(b, _)| s > *b) {
+            best = Some((s, c));
+        }
+    }
+    best.map(|(_, c)| c).unwrap_or_else(|| Column {
+        u: Vec::new(),
+        x: Vec::new(),
+        share: Vec::new(),
+    })
+}
+
+/// Simplicial decomposition: the master over the columns' utility vectors, the oracle for a
+/// new vertex, until the first-order condition holds; then the mixed allocation split exactly.
+fn column_generation(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    mut columns: Vec<Column>,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Column> {
+    let n = market.parties.len();
+    let w_sum: f64 = w.iter().sum();
+    let max_columns = columns.len() + n + MAX_COLUMNS_OVER_PARTIES;
+    let mut lambda: Option<Vec<f64>> = None;
+    loop {
+        if deadline.passed() {
+            return Err(NashError::deadline(window_ms));
+        }
+        let vectors: Vec<Vec<f64>> = columns.iter().map(|c| c.u.clone()).collect();
+        let m = match solve_master(w, &vectors, lambda.as_deref()) {
+            Ok(m) => m,
+            Err(MasterError::Infeasible) => {
+                return Err(NashError::internal(
+                    "Nash master: a party of P+ has no column",
+                ))
+            }
+            // The master is the last resort: keep the best column found so far; the response
+            // then states honestly whether it passes the first-order test.
+            Err(MasterError::Numerical) => return Ok(best_column(market, w, columns)),
+        };
+        let pi: Vec<f64> = (0..n)
+            .map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 })
+            .collect();
+        let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
+        let value: f64 = (0..n).map(|i| pi[i] * u[i]).sum();
+        let stalled = columns.iter().any(|c| c.u == u) || columns.len() >= max_columns;
+        if value <= (1.0 + FIRST_ORDER_STOP) * w_sum || stalled {
+            lambda = Some(m.lambda);
+            break;
+        }
+        let mut next = m.lambda;
+        next.push(0.0);
+        lambda = Some(next);
+        columns.push(Column { u, x, share });
+    }
+    let lambda = lambda.unwrap_or_default();
+    let mut x = vec![0.0; market.edges.len()];
+    for (c, &l) in columns.iter().zip(&lambda) {
+        if l > 0.0 {
+            for (xe, ce) in x.iter_mut().zip(&c.x) {
+                *xe += l * ce;
+            }
+        }
+    }
+    let zero = 1e-12 * quantity_scale(market);
+    for xe in &mut x {
+        if *xe <= zero {
+            *xe = 0.0;
+        }
+    }
+    let exact = split_allocation(market, &x);
+    Ok(exact)
+}
+
+/// Compare two settlements by the Nash objective over `P+`: more parties of `P+` with a positive
+/// share first (log 0 is minus infinity), then `Σ w log u` over them.
+fn nash_score(market: &Market, s: &Settlement, p_plus: &[bool]) -> (usize, f64) {
+    let mut count = 0;
+    let mut sum = 0.0;
+    for (i, &u) in s.utility.iter().enumerate() {
+        if p_plus[i] && u > 0.0 {
+            count += 1;
+            sum += market.parties[i].weight * u.ln();
+        }
+    }
+    (count, sum)
+}
+
+/// The Nash stage over every optimal pattern: the settlement of the pattern whose Nash optimum
+/// is best (first in search order on exact ties).
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when a kernel fails.
+pub fn solve_nash(
+    market: &Market,
+    welfare: &Welfare,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Settlement> {
+    let mut settlements = Vec::with_capacity(welfare.patterns.len());
+    for (k, p) in welfare.patterns.iter().enumerate() {
+        settlements.push(nash_for_pattern(market, p, k, deadline, window_ms)?);
+    }
+    let n = market.parties.len();
+    let p_plus: Vec<bool> = (0..n)
+        .map(|i| settlements.iter().any(|s| s.p_plus[i]))
+        .collect();
+    let mut best: Option<(usize, (usize, f64))> = None;
+    for (k, s) in settlements.iter().enumerate() {
+        let score = nash_score(market, s, &p_plus);
+        let better = match best {
+            None => true,
+            Some((_, (c, v))) => {
+                score.0 > c || (score.0 == c && score.1 > v + 1e-12 * v.abs().max(1.0))
+            }
+        };
+        if better {
+            best = Some((k, score));
+        }
+    }
+    let k = best.map_or(0, |(k, _)| k);
+    let mut chosen = settlements.swap_remove(k);
+    chosen.p_plus = p_plus;
+    Ok(chosen)
+}

@@ -1,0 +1,312 @@
+//! One linear relaxation of the welfare problem at a branch-and-bound node, and the optimal face
+//! it describes. Both engines sit behind it: the network simplex when the market is a plain
+//! transportation problem, the bounded simplex when swap ratios add side constraints.
+//!
+//! Lower bounds (all-or-nothing legs fixed "on") are made soft with an exact penalty: an
+//! artificial arc per bounded leg with profit `-M`, `M` larger than any augmenting path can
+//! gain. The relaxation is then always feasible, its optimal duals restricted to the real legs
+//! are feasible duals of the hard problem, and a node whose lower bounds cannot be met shows it
+//! as flow on an artificial arc and a bound far below any real welfare. That is what lets an
+//! infeasible branch carry a dual certificate like any other leaf.
+
+use crate::deadline::Deadline;
+use crate::error::{NashError, Result};
+use crate::flow::{solve_transport, FlowError, Transport};
+use crate::lp::{solve_lp, Lp, LpError};
+use crate::market::{Market, Side};
+
+/// How a branch-and-bound node fixes one leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LegFix {
+    /// Relaxed: total in `[0, max]`.
+    Free,
+    /// Not traded: total 0.
+    Off,
+    /// Traded: total in `[min, max]`.
+    On,
+}
+
+/// Bounds of every leg's total under a fixing.
+#[must_use]
+pub fn leg_bounds(market: &Market, fix: &[LegFix]) -> (Vec<f64>, Vec<f64>) {
+    let mut lo = Vec::with_capacity(market.legs.len());
+    let mut hi = Vec::with_capacity(market.legs.len());
+    for (leg, f) in market.legs.iter().zip(fix) {
+        match f {
+            LegFix::Free => {
+                lo.push(0.0);
+                hi.push(leg.max);
+            }
+            LegFix::Off => {
+                lo.push(0.0);
+                hi.push(0.0);
+            }
+            LegFix::On => {
+                lo.push(leg.min);
+                hi.push(leg.max);
+            }
+        }
+    }
+    (lo, hi)
+}
+
+/// A restriction of the relaxation to (a superset of) its optimal face: edges that may carry
+/// flow, and per-leg bounds tightened to equalities where complementary slackness demands it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Face {
+    pub edge_allowed: Vec<bool>,
+    pub leg_lo: Vec<f64>,
+    pub leg_hi: Vec<f64>,
+    /// Ratio rows that must hold with equality (positive dual).
+    pub ratio_tight: Vec<bool>,
+}
+
+/// An optimal solution of one relaxation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaxed {
+    /// Flow per edge.
+    pub x: Vec<f64>,
+    /// Objective without the penalty of artificial flow.
+    pub value: f64,
+    /// Objective of the penalised problem: a valid upper bound for the node.
+    pub bound: f64,
+    /// Flow on artificial arcs: > 0 means the node's lower bounds cannot be met.
+    pub artificial: f64,
+    /// Dual per leg (`y > 0`: the leg's upper bound binds; `y < 0`: its lower bound).
+    pub leg_dual: Vec<f64>,
+    /// Dual per ratio row (>= 0).
+    pub ratio_dual: Vec<f64>,
+}
+
+impl Relaxed {
+    /// True when the node's bounds are all met.
+    #[must_use]
+    pub fn feasible(&self, scale: f64) -> bool {
+        self.artificial <= 1e-9 * scale.max(1.0)
+    }
+}
+
+/// Scale of the market's quantities, for tolerances.
+#[must_use]
+pub fn quantity_scale(market: &Market) -> f64 {
+    market.legs.iter().map(|l| l.max).fold(1.0, f64::max)
+}
+
+/// Scale of the market's surpluses, for tolerances.
+#[must_use]
+pub fn surplus_scale(market: &Market) -> f64 {
+    market
+        .edges
+        .iter()
+        .map(|e| e.surplus.abs())
+        .fold(1.0, f64::max)
+}
+
+fn penalty(market: &Market, profit: &[f64]) -> f64 {
+    // Any augmenting path alternates legs, so it gains at most (legs) x (largest profit); a
+    // penalty above that makes artificial flow unprofitable whenever real flow is possible.
+    let max_profit = profit.iter().map(|p| p.abs()).fold(1.0, f64::max);
+    (market.legs.len() as f64 + 2.0) * max_profit * 4.0
+}
+
+fn flow_error(e: FlowError, window: u64) -> NashError {
+    match e {
+        FlowError::Deadline => NashError::deadline(window),
+        FlowError::Infeasible => {
+            NashError::internal("the penalised transportation problem reported infeasible")
+        }
+        FlowError::Unbounded => NashError::internal("the transportation problem is unbounded"),
+        FlowError::Invalid => NashError::internal("the transportation problem was malformed"),
+        FlowError::Numerical => NashError::internal("the network simplex lost numerical stability"),
+    }
+}
+
+fn lp_error(e: LpError, window: u64) -> NashError {
+    match e {
+        LpError::Deadline => NashError::deadline(window),
+        LpError::Infeasible => NashError::internal("the penalised LP reported infeasible"),
+        LpError::Unbounded => NashError::internal("the welfare LP reported unbounded"),
+        LpError::Numerical => NashError::internal("the LP engine lost numerical stability"),
+        LpError::Invalid => NashError::internal("the LP was malformed"),
+        LpError::TooLarge => {
+            NashError::internal("the LP has more rows than the dense engine takes")
+        }
+    }
+}
+
+/// Maximise `profit · x` over the market with leg bounds `lo..hi`, edges restricted to
+/// `allowed` (all when `None`) and ratio rows, `tight` ones as equalities.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` if an engine fails.
+#[allow(clippy::too_many_arguments)] // one call site per stage; a struct would only rename them
+pub fn maximise(
+    market: &Market,
+    lo: &[f64],
+    hi: &[f64],
+    allowed: Option<&[bool]>,
+    ratio_tight: Option<&[bool]>,
+    profit: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Relaxed> {
+    let m = penalty(market, profit);
+    let n_legs = market.legs.len();
+    let usable: Vec<usize> = (0..market.edges.len())
+        .filter(|&e| allowed.is_none_or(|a| a[e]))
+        .collect();
+    let bounded: Vec<usize> = (0..n_legs).filter(|&l| lo[l] > 0.0).collect();
+
+    if market.ratios.is_empty() {
+        // Nodes are the legs, plus one artificial demand node and one artificial supply node.
+        let art_demand = n_legs;
+        let art_supply = n_legs + 1;
+        let mut node_lo = lo.to_vec();
+        let mut node_hi = hi.to_vec();
+        node_lo.extend([0.0, 0.0]);
+        node_hi.extend([f64::INFINITY, f64::INFINITY]);
+        let mut arcs = Vec::with_capacity(usable.len() + bounded.len());
+        let mut arc_profit = Vec::with_capacity(usable.len() + bounded.len());
+        for &e in &usable {
+            let edge = &market.edges[e];
+            arcs.push((edge.supply, edge.demand));
+            arc_profit.push(profit[e]);
+        }
+        for &l in &bounded {
+            match market.legs[l].side {
+                Side::Supply => arcs.push((l, art_demand)),
+                Side::Demand => arcs.push((art_supply, l)),
+            }
+            arc_profit.push(-m);
+        }
+        let problem = Transport {
+            node_lo,
+            node_hi,
+            arcs,
+            profit: arc_profit,
+        };
+        let sol = solve_transport(&problem, deadline).map_err(|e| flow_error(e, window_ms))?;
+        let mut x = vec![0.0; market.edges.len()];
+        let mut value = 0.0;
+        for (k, &e) in usable.iter().enumerate() {
+            x[e] = sol.x[k];
+            value += profit[e] * sol.x[k];
+        }
+        let artificial: f64 = sol.x[usable.len()..].iter().sum();
+        return Ok(Relaxed {
+            x,
+            value,
+            bound: sol.objective,
+            artificial,
+            leg_dual: sol.dual[..n_legs].to_vec(),
+            ratio_dual: Vec::new(),
+        });
+    }
+
+    // General LP: columns are the usable edges then one artificial column per bounded leg;
+    // rows are the legs then the ratio rows.
+    let n_cols = usable.len() + bounded.len();
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_legs + market.ratios.len()];
+    let mut c = Vec::with_capacity(n_cols);
+    for (k, &e) in usable.iter().enumerate() {
+        let edge = &market.edges[e];
+        rows[edge.supply].push((k, 1.0));
+        rows[edge.demand].push((k, 1.0));
+        c.push(profit[e]);
+    }
+    for (j, &l) in bounded.iter().enumerate() {
+        rows[l].push((usable.len() + j, 1.0));
+        c.push(-m);
+    }
+    let mut row_lo = lo.to_vec();
+    let mut row_hi = hi.to_vec();
+    for (r, ratio) in market.ratios.iter().enumerate() {
+        let row = &mut rows[n_legs + r];
+        for (k, &e) in usable.iter().enumerate() {
+            let edge = &market.edges[e];
+            if edge.supply == ratio.give {
+                row.push((k, 1.0));
+            }
+            if edge.demand == ratio.get {
+                row.push((k, -ratio.give_per_get_max));
+            }
+        }
+        let tight = ratio_tight.is_some_and(|t| t[r]);
+        row_lo.push(if tight { 0.0 } else { f64::NEG_INFINITY });
+        row_hi.push(0.0);
+    }
+    let lp = Lp {
+        c,
+        upper: vec![f64::INFINITY; n_cols],
+        rows,
+        row_lo,
+        row_hi,
+    };
+    let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
+    let mut x = vec![0.0; market.edges.len()];
+    let mut value = 0.0;
+    for (k, &e) in usable.iter().enumerate() {
+        x[e] = sol.x[k];
+        value += profit[e] * sol.x[k];
+    }
+    let artificial: f64 = sol.x[usable.len()..].iter().sum();
+    Ok(Relaxed {
+        x,
+        value,
+        bound: sol.objective,
+        artificial,
+        leg_dual: sol.row_dual[..n_legs].to_vec(),
+        ratio_dual: sol.row_dual[n_legs..].iter().map(|&y| y.max(0.0)).collect(),
+    })
+}
+
+/// Reduced cost of every edge under leg and ratio duals (<= 0 for a feasible dual).
+#[must_use]
+pub fn reduced_costs(market: &Market, leg_dual: &[f64], ratio_dual: &[f64]) -> Vec<f64> {
+    let mut rc: Vec<f64> = market
+        .edges
+        .iter()
+        .map(|e| e.surplus - leg_dual[e.supply] - leg_dual[e.demand])
+        .collect();
+    for (r, ratio) in market.ratios.iter().enumerate() {
+        let rho = ratio_dual.get(r).copied().unwrap_or(0.0);
+        if rho == 0.0 {
+            continue;
+        }
+        for (e, edge) in market.edges.iter().enumerate() {
+            if edge.supply == ratio.give {
+                rc[e] -= rho;
+            }
+            if edge.demand == ratio.get {
+                rc[e] += rho * ratio.give_per_get_max;
+            }
+        }
+    }
+    rc
+}
+
+/// The optimal face of a node's welfare relaxation, from one optimal dual solution:
+/// complementary slackness says every optimal flow uses only edges of reduced cost 0 and fills
+/// every leg (and ratio row) whose dual is non-zero.
+#[must_use]
+pub fn optimal_face(market: &Market, lo: &[f64], hi: &[f64], relaxed: &Relaxed) -> Face {
+    let tol = 1e-9 * surplus_scale(market);
+    let rc = reduced_costs(market, &relaxed.leg_dual, &relaxed.ratio_dual);
+    let edge_allowed = rc.iter().map(|&r| r >= -tol).collect();
+    let mut leg_lo = lo.to_vec();
+    let mut leg_hi = hi.to_vec();
+    for (l, &y) in relaxed.leg_dual.iter().enumerate() {
+        if y > tol {
+            leg_lo[l] = hi[l];
+        } else if y < -tol {
+            leg_hi[l] = lo[l];
+        }
+    }
+    let ratio_tight = relaxed.ratio_dual.iter().map(|&y| y > tol).collect();
+    Face {
+        edge_allowed,
+        leg_lo,
+        leg_hi,
+        ratio_tight,
+    }
+}

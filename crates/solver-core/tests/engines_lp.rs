@@ -1,0 +1,356 @@
+//! Tests of the general bounded LP engine (`solve_lp`): hand cases, thousands of random small
+//! LPs whose answers are proven optimal by their certificates (primal feasibility, dual
+//! feasibility, complementary slackness) and cross-checked against vertex enumeration, and
+//! checks of infeasibility and unboundedness claims.
+
+mod engines_support;
+
+use engines_support::{brute_force_lp, check_lp_certificate, Rng};
+use nash_solver_core::{solve_lp, Deadline, Lp, LpError};
+
+const INF: f64 = f64::INFINITY;
+
+/// A hand-written row: entries, lower bound, upper bound.
+type Row<'a> = (&'a [(usize, f64)], f64, f64);
+
+fn lp(c: &[f64], upper: &[f64], rows: &[Row]) -> Lp {
+    Lp {
+        c: c.to_vec(),
+        upper: upper.to_vec(),
+        rows: rows.iter().map(|r| r.0.to_vec()).collect(),
+        row_lo: rows.iter().map(|r| r.1).collect(),
+        row_hi: rows.iter().map(|r| r.2).collect(),
+    }
+}
+
+fn solve_ok(p: &Lp) -> nash_solver_core::LpSolution {
+    let s = solve_lp(p, Deadline::none()).expect("solvable");
+    if let Err(e) = check_lp_certificate(p, &s, 1e-8) {
+        panic!("certificate fails: {e}\n{p:?}\n{s:?}");
+    }
+    s
+}
+
+#[test]
+fn textbook_two_variables() {
+    let p = lp(
+        &[1.0, 1.0],
+        &[INF, INF],
+        &[
+            (&[(0, 1.0), (1, 2.0)], -INF, 4.0),
+            (&[(0, 3.0), (1, 1.0)], -INF, 6.0),
+        ],
+    );
+    let s = solve_ok(&p);
+    assert!((s.objective - 2.8).abs() < 1e-12);
+    assert!((s.x[0] - 1.6).abs() < 1e-12 && (s.x[1] - 1.2).abs() < 1e-12);
+    assert!((s.row_dual[0] - 0.4).abs() < 1e-12 && (s.row_dual[1] - 0.2).abs() < 1e-12);
+}
+
+#[test]
+fn equality_row_forces_a_negative_column() {
+    // max x − y with x + y = 1 and x ≤ 0.25: y must take the rest.
+    let p = lp(
+        &[1.0, -1.0],
+        &[0.25, INF],
+        &[(&[(0, 1.0), (1, 1.0)], 1.0, 1.0)],
+    );
+    let s = solve_ok(&p);
+    assert!((s.objective - (0.25 - 0.75)).abs() < 1e-12);
+    assert!(
+        (s.row_dual[0] + 1.0).abs() < 1e-12,
+        "row at lo and hi, dual −1: {s:?}"
+    );
+}
+
+#[test]
+fn ranged_row_at_either_end() {
+    let up = lp(
+        &[1.0, 0.0],
+        &[INF, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)],
+    );
+    let s = solve_ok(&up);
+    assert!((s.objective - 3.0).abs() < 1e-12);
+    assert!(s.row_dual[0] > 0.5);
+    let down = lp(
+        &[-1.0, 0.0],
+        &[INF, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 2.0, 3.0)],
+    );
+    let s = solve_ok(&down);
+    assert!((s.objective + 1.0).abs() < 1e-12, "{s:?}");
+    assert!(s.row_dual[0] < -0.5);
+}
+
+#[test]
+fn free_and_empty_rows() {
+    let p = lp(
+        &[1.0],
+        &[2.0],
+        &[(&[(0, 5.0)], -INF, INF), (&[], -1.0, 1.0)],
+    );
+    let s = solve_ok(&p);
+    assert_eq!(s.x, vec![2.0]);
+    assert_eq!(s.row_dual, vec![0.0, 0.0]);
+    let bad = lp(&[1.0], &[2.0], &[(&[], 0.5, 1.0)]);
+    assert_eq!(solve_lp(&bad, Deadline::none()), Err(LpError::Infeasible));
+}
+
+#[test]
+fn no_rows_at_all() {
+    let p = lp(&[2.0, -1.0, 0.0], &[3.0, INF, 0.0], &[]);
+    let s = solve_ok(&p);
+    assert_eq!(s.x, vec![3.0, 0.0, 0.0]);
+    assert_eq!(s.objective, 6.0);
+}
+
+#[test]
+fn infeasible_and_unbounded() {
+    let inf = lp(
+        &[1.0, 1.0],
+        &[1.0, 1.0],
+        &[(&[(0, 1.0), (1, 1.0)], 5.0, INF)],
+    );
+    assert_eq!(solve_lp(&inf, Deadline::none()), Err(LpError::Infeasible));
+    let unb = lp(
+        &[1.0, 0.0],
+        &[INF, INF],
+        &[(&[(0, 1.0), (1, -1.0)], -INF, 1.0)],
+    );
+    assert_eq!(solve_lp(&unb, Deadline::none()), Err(LpError::Unbounded));
+    let crossed = lp(&[1.0], &[1.0], &[(&[(0, 1.0)], 2.0, 1.0)]);
+    assert_eq!(
+        solve_lp(&crossed, Deadline::none()),
+        Err(LpError::Infeasible)
+    );
+    let neg_upper = lp(&[1.0], &[-1.0], &[]);
+    assert_eq!(
+        solve_lp(&neg_upper, Deadline::none()),
+        Err(LpError::Infeasible)
+    );
+}
+
+#[test]
+fn malformed_input_is_invalid() {
+    let mut p = lp(&[1.0], &[1.0], &[(&[(0, 1.0)], 0.0, 1.0)]);
+    p.rows[0].push((3, 1.0));
+    assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::Invalid));
+    let nan = lp(&[f64::NAN], &[1.0], &[]);
+    assert_eq!(solve_lp(&nan, Deadline::none()), Err(LpError::Invalid));
+    let short = Lp {
+        c: vec![1.0],
+        upper: vec![],
+        ..Lp::default()
+    };
+    assert_eq!(solve_lp(&short, Deadline::none()), Err(LpError::Invalid));
+}
+
+#[test]
+fn beale_cycling_example_terminates() {
+    // Beale (1955): cycles under Dantzig's rule with naive tie-breaking.
+    let p = lp(
+        &[0.75, -20.0, 0.5, -6.0],
+        &[INF, INF, INF, INF],
+        &[
+            (&[(0, 0.25), (1, -8.0), (2, -1.0), (3, 9.0)], -INF, 0.0),
+            (&[(0, 0.5), (1, -12.0), (2, -0.5), (3, 3.0)], -INF, 0.0),
+            (&[(2, 1.0)], -INF, 1.0),
+        ],
+    );
+    let s = solve_ok(&p);
+    assert!((s.objective - 1.25).abs() < 1e-12, "{s:?}");
+}
+
+#[test]
+fn deadline_in_the_past_stops_a_long_solve() {
+    let mut rng = Rng(7);
+    let p = random_lp(&mut rng, 60, 120, true);
+    let past = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    match solve_lp(&p, Deadline::at(past)) {
+        Err(LpError::Deadline) => {}
+        // Only if it finished within 64 pivots; then the answer must still be right.
+        Ok(s) => check_lp_certificate(&p, &s, 1e-8).unwrap(),
+        Err(e) => panic!("{e:?}"),
+    }
+    assert!(!Deadline::none().passed());
+    assert!(Deadline::at(past).passed());
+}
+
+/// A random LP around a random point, so most instances are feasible; `round` uses values
+/// with two decimals (ties and degeneracy), otherwise arbitrary reals.
+fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
+    let val = |rng: &mut Rng, a: f64, b: f64| {
+        if round {
+            rng.cents(a, b)
+        } else {
+            rng.range(a, b)
+        }
+    };
+    let upper: Vec<f64> = (0..n)
+        .map(|_| match rng.int(0, 9) {
+            0 => 0.0,
+            1..=5 => val(rng, 0.5, 5.0),
+            _ => INF,
+        })
+        .collect();
+    let x0: Vec<f64> = upper
+        .iter()
+        .map(|&u| {
+            if rng.chance(0.3) {
+                0.0
+            } else {
+                val(rng, 0.0, u.min(4.0))
+            }
+        })
+        .collect();
+    let c = (0..n).map(|_| val(rng, -3.0, 3.0)).collect();
+    let mut rows = Vec::new();
+    let (mut row_lo, mut row_hi) = (Vec::new(), Vec::new());
+    for _ in 0..m {
+        let mut r = Vec::new();
+        for j in 0..n {
+            if rng.chance(0.5) {
+                r.push((j, val(rng, -3.0, 3.0)));
+            }
+        }
+        let a0: f64 = r.iter().map(|&(j, a)| a * x0[j]).sum();
+        let slack = if rng.chance(0.2) {
+            0.0
+        } else {
+            val(rng, 0.0, 3.0)
+        };
+        let (lo, hi) = match rng.int(0, 5) {
+            0 => (-INF, a0 + slack),
+            1 => (a0 - slack, INF),
+            2 => (a0 - slack, a0 + val(rng, 0.0, 2.0)),
+            3 => (a0, a0),
+            4 => (-INF, INF),
+            // Arbitrary bounds: may make the LP infeasible.
+            _ => {
+                let l = val(rng, -5.0, 5.0);
+                (l, l + val(rng, 0.0, 2.0))
+            }
+        };
+        rows.push(r);
+        row_lo.push(lo);
+        row_hi.push(hi);
+    }
+    Lp {
+        c,
+        upper,
+        rows,
+        row_lo,
+        row_hi,
+    }
+}
+
+fn boxed(p: &Lp, b: f64) -> Lp {
+    let mut q = p.clone();
+    for u in &mut q.upper {
+        *u = u.min(b);
+    }
+    q
+}
+
+#[test]
+fn random_small_lps_are_proven_optimal() {
+    let mut rng = Rng(0x5eed_0001);
+    let (mut ok, mut infeasible, mut unbounded, mut brute) = (0, 0, 0, 0);
+    for case in 0..4000 {
+        let n = rng.int(1, 6);
+        let m = rng.int(0, 5);
+        let p = random_lp(&mut rng, m, n, case % 2 == 0);
+        match solve_lp(&p, Deadline::none()) {
+            Ok(s) => {
+                if let Err(e) = check_lp_certificate(&p, &s, 1e-8) {
+                    panic!("case {case}: {e}\n{p:?}\n{s:?}");
+                }
+                if n <= 4 && p.upper.iter().all(|u| u.is_finite()) {
+                    let b = brute_force_lp(&p).expect("brute force finds the feasible LP feasible");
+                    assert!(
+                        (b - s.objective).abs() <= 1e-7 * b.abs().max(1.0),
+                        "case {case}: brute {b} vs simplex {}",
+                        s.objective
+                    );
+                    brute += 1;
+                }
+                ok += 1;
+            }
+            Err(LpError::Infeasible) => {
+                if n <= 5 {
+                    assert_eq!(
+                        brute_force_lp(&p),
+                        None,
+                        "case {case}: claimed infeasible\n{p:?}"
+                    );
+                }
+                infeasible += 1;
+            }
+            Err(LpError::Unbounded) => {
+                // A growing box must let the objective grow without bound.
+                let small = solve_lp(&boxed(&p, 1e3), Deadline::none()).expect("boxed");
+                let big = solve_lp(&boxed(&p, 1e6), Deadline::none()).expect("boxed");
+                assert!(
+                    big.objective > small.objective + 100.0,
+                    "case {case}: not unbounded"
+                );
+                unbounded += 1;
+            }
+            Err(e) => panic!("case {case}: {e:?}\n{p:?}"),
+        }
+    }
+    eprintln!("ok {ok} infeasible {infeasible} unbounded {unbounded} brute {brute}");
+    // The generator must exercise every outcome, or the test proves less than it claims.
+    assert!(
+        ok > 2000 && infeasible > 50 && unbounded > 50 && brute > 300,
+        "{ok} {infeasible} {unbounded} {brute}"
+    );
+}
+
+#[test]
+fn random_medium_lps_are_proven_optimal() {
+    let mut rng = Rng(0x5eed_0002);
+    let mut ok = 0;
+    for case in 0..30 {
+        let m = rng.int(10, 40);
+        let n = rng.int(10, 60);
+        let p = boxed(&random_lp(&mut rng, m, n, case % 2 == 0), 50.0);
+        match solve_lp(&p, Deadline::none()) {
+            Ok(s) => {
+                if let Err(e) = check_lp_certificate(&p, &s, 1e-7) {
+                    panic!("case {case}: {e}");
+                }
+                ok += 1;
+            }
+            Err(LpError::Infeasible) => {}
+            Err(e) => panic!("case {case}: {e:?}"),
+        }
+    }
+    assert!(ok >= 5, "{ok}");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let mut rng = Rng(99);
+    for _ in 0..50 {
+        let p = random_lp(&mut rng, 6, 8, false);
+        let a = solve_lp(&p, Deadline::none());
+        let b = solve_lp(&p, Deadline::none());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}
+
+#[test]
+fn too_many_rows_is_refused_before_allocating() {
+    let m = nash_solver_core::lp::MAX_DENSE_ROWS + 1;
+    let p = Lp {
+        c: vec![1.0],
+        upper: vec![1.0],
+        rows: vec![vec![(0, 1.0)]; m],
+        row_lo: vec![0.0; m],
+        row_hi: vec![1.0; m],
+    };
+    assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::TooLarge));
+}
