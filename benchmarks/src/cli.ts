@@ -1,5 +1,6 @@
 /**
- * `node dist/cli.js [--smoke] [--seed N] [--out FILE] [--classes a,b] [--sizes 5,20]`
+ * `node dist/cli.js [--smoke] [--seed N] [--out FILE] [--classes a,b] [--sizes 5,20] [--binding MODULE]`
+ * (`--binding`: another build of the binding, e.g. a raw `.node` file, instead of `@nash/solver-binding`.)
  * Writes the JSON report, prints the markdown table to stdout, and exits non-zero when a
  * budget is broken, engines disagree on W*, or anything failed.
  */
@@ -25,7 +26,14 @@ async function main(): Promise<number> {
     .map((n) => ({ sellers: Number(n), buyers: Number(n) }));
   const out = arg('--out') ?? join(__dirname, '..', 'results', mode === 'full' ? 'latest.json' : 'smoke.json');
 
-  const report = await runBench({ mode, seed, ...(classes ? { classes } : {}), ...(sizes ? { sizes } : {}) });
+  const binding = arg('--binding');
+  const report = await runBench({
+    mode,
+    seed,
+    ...(classes ? { classes } : {}),
+    ...(sizes ? { sizes } : {}),
+    ...(binding ? { bindingModule: binding } : {}),
+  });
   const schemaErrors = validateReport(report);
   if (schemaErrors.length > 0) report.errors.push(`report schema: ${schemaErrors.join(', ')}`);
   report.ok = report.ok && schemaErrors.length === 0;

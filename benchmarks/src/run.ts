@@ -219,12 +219,17 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         edges: problem.edges.length,
       };
       const welfare: Partial<Record<Engine, number>> = {};
-      try {
-        if (nash.engine) {
+      if (nash.engine) {
+        // NASH failing on one instance (a deadline, an error) must not cost the baselines' numbers.
+        try {
           progress.step(`${label}: NASH`);
           const w = benchNash(nash.engine, json, inst, plans, cases, errors);
           if (w !== undefined) welfare.nash = w;
+        } catch (e) {
+          errors.push(`${label}: NASH: ${(e as Error).message}`);
         }
+      }
+      try {
         progress.step(`${label}: HiGHS`);
         const lp = toLpText(problem).text;
         let hw = Number.NaN;
