@@ -15,7 +15,14 @@ import {
 import { HIGHS_INPUT_PATH, HIGHS_SPARSE_PATH, loadHighs, solveLp, solveSparse, toSparseModel } from './highs';
 import { buildLemonHarness, runLemon, toLemonText } from './lemon';
 import { toLpText } from './lp';
-import { loadNashEngine, type NashEngine, responseObject, type StageProfile, stripCertificate } from './nash';
+import {
+  loadNashEngine,
+  type NashEngine,
+  responseObject,
+  type StageProfile,
+  stripCertificate,
+  type Verdict,
+} from './nash';
 import { Progress } from './progress';
 import {
   type Agreement,
@@ -50,9 +57,9 @@ interface Plans {
 /** Run counts: p99 needs ≥ 100 runs to be more than the maximum, so fast cases get many. */
 const PLANS: Record<'full' | 'smoke', Plans> = {
   full: {
-    nash: { warmup: 5, minRuns: 30, maxRuns: 2000, budgetMs: 1500 },
-    profile: { warmup: 2, minRuns: 20, maxRuns: 500, budgetMs: 600 },
-    verify: { warmup: 2, minRuns: 10, maxRuns: 300, budgetMs: 600 },
+    nash: { warmup: 5, minRuns: 3, maxRuns: 2000, budgetMs: 1500 },
+    profile: { warmup: 2, minRuns: 3, maxRuns: 500, budgetMs: 600 },
+    verify: { warmup: 2, minRuns: 3, maxRuns: 300, budgetMs: 600 },
     highs: { warmup: 1, minRuns: 3, maxRuns: 200, budgetMs: 2500 },
     lemonRuns: (edges: number) => (edges > 10_000 ? 100 : edges > 1_000 ? 300 : 1000),
   },
@@ -126,8 +133,13 @@ function benchNash(
   if (welfare === undefined) errors.push(`${inst.cls} ${inst.size}: NASH response has no numeric welfare`);
   cases.push(caseOf(inst, 'nash', 'solve', solveSamples, welfare ?? null));
 
+  // A case slower than the whole solve budget gets one profile and one verification of one
+  // response: enough to see where its time goes, without spending minutes on it.
+  const slow = percentile(solveSamples, 50) > plans.nash.budgetMs;
+  const once: RunPlan = { warmup: 0, minRuns: 1, maxRuns: 1, budgetMs: 0 };
+  const batchSize = slow ? 1 : VERIFY_BATCH;
   const profiles: StageProfile[] = [];
-  timeRuns(plans.profile, () => {
+  timeRuns(slow ? once : plans.profile, () => {
     profiles.push(engine.profile(json));
   });
   // timeRuns' own clock is not used here: the stage numbers come from inside the engine.
@@ -162,13 +174,13 @@ function benchNash(
     ['verify-no-cert', stripCertificate(response)],
   ] as const) {
     const text = JSON.stringify(resp);
-    const batch = Array.from({ length: VERIFY_BATCH }, () => text);
-    let verdicts = engine.verify(json, batch);
-    const samples = timeRuns(plans.verify, () => {
+    const batch = Array.from({ length: batchSize }, () => text);
+    let verdicts: Verdict[] = [];
+    const samples = timeRuns(slow ? once : plans.verify, () => {
       verdicts = engine.verify(json, batch);
-    }).map((t) => t / VERIFY_BATCH);
+    }).map((t) => t / batchSize);
     const bad = verdicts.find((v) => !v.valid);
-    if (verdicts.length !== VERIFY_BATCH || bad) {
+    if (verdicts.length !== batchSize || bad) {
       errors.push(
         `${inst.cls} ${inst.size}: NASH's own response fails ${stage}: ${JSON.stringify(bad?.errors ?? verdicts.length)}`,
       );
