@@ -348,24 +348,13 @@ pub fn solve(
             .min(0.99 * step_to_boundary(&v, &dv))
             .min(1.0);
         // Keep every counted utility positive (the objective's domain).
-        loop {
-            let ok = (0..parties).all(|i| {
-                if !counts(i) {
-                    return true;
-                }
-                let mut ui = 0.0;
-                for (j, o) in p.owner.iter().enumerate() {
-                    if let Some((k, c)) = o {
-                        if *k == i {
-                            ui += c * (z[j] + alpha_p * dz[j]);
-                        }
-                    }
-                }
-                ui > 0.0
-            });
-            if ok || alpha_p < 1e-12 {
-                break;
+        let mut du = vec![0.0; parties];
+        for (j, o) in p.owner.iter().enumerate() {
+            if let Some((i, c)) = o {
+                du[*i] += c * dz[j];
             }
+        }
+        while alpha_p > 1e-12 && (0..parties).any(|i| counts(i) && u[i] + alpha_p * du[i] <= 0.0) {
             alpha_p *= 0.5;
         }
         for j in 0..n {

@@ -6,6 +6,25 @@
 //! with an optimality certificate, and verify responses into verdicts.
 //!
 //! No N-API here: `packages/solver-binding` maps these types to JavaScript.
+//!
+//! ## Pipeline and the choice of methods
+//!
+//! | stage | module | method | why |
+//! |---|---|---|---|
+//! | input | [`challenge`], [`constraint`] | own JSON reader (depth-limited, overflow kept as ±inf so `1e999` is reported at its path), serde types, §1.2 grammar | every error names its JSON path and rule; parties sorted by id so nothing depends on input order |
+//! | edges | [`edges`] | attributes, constraints, bonuses, defer pricing, corridors | §2 |
+//! | welfare LP | [`flow`] | primal network simplex (strongly feasible trees, block pricing) | the common structure is a transportation problem; measured against LEMON in `benchmarks/` |
+//! | welfare with ratios | [`lp`] | revised bounded simplex with a dense basis inverse | swap ratios add side constraints that break the network structure; swap challenges are small |
+//! | lots (MIP) | [`welfare`], [`relax`] | depth-first branch and bound, exact-penalty relaxations, every tied pattern enumerated | §3.1 is a MIP with lots; §3.2 needs every pattern that reaches `W*` |
+//! | Nash | [`nash`], [`split`], [`frontier_ipm`], [`master`] | exact split of the welfare allocation (Fujishige's lexicographically optimal base) and one first-order test; on a degenerate face a primal-dual interior-point solve in owner-arc variables, then the exact split; column generation as the last resort | the frontier is the optimal face of the welfare LP; the linear oracle over it is a max-weight flow |
+//! | certificate | [`certificate`] | the branch-and-bound tree with LP duals per leaf | checking is O(leaves × edges), no solve; see the module for exactly what it proves |
+//! | verdicts | [`verify`], [`stability`] | recompute everything from the trades; one oracle LP for Nash-stability | §5 |
+//!
+//! Crates such as HiGHS, `microlp` or Clarabel were considered: HiGHS is the test oracle (from
+//! TypeScript, `packages/solver-binding/tests`), not a dependency, because its C++ build would
+//! dominate every CI run and it cannot give the frontier's face and duals in one network
+//! structure; `microlp` warns that it may cycle or panic; a conic solver is measured at 188 ms
+//! for 100 agents (`shared/notes/solver-ideas.md`). The benchmarks decide the rest.
 
 pub mod api;
 pub mod certificate;
