@@ -44,10 +44,17 @@ fn stages(c: &mut Criterion) {
         });
         let response = solve_json(&text, &SolveOptions::default()).expect("solve");
         let with_cert = VerifyOptions::default();
-        group.bench_with_input(BenchmarkId::new("verify_certificate", &label), &text, |b, t| {
-            b.iter(|| verify_json(black_box(t), &[&response], &with_cert).expect("verify"));
-        });
-        let resolve = VerifyOptions { use_certificate: false, ..VerifyOptions::default() };
+        group.bench_with_input(
+            BenchmarkId::new("verify_certificate", &label),
+            &text,
+            |b, t| {
+                b.iter(|| verify_json(black_box(t), &[&response], &with_cert).expect("verify"));
+            },
+        );
+        let resolve = VerifyOptions {
+            use_certificate: false,
+            ..VerifyOptions::default()
+        };
         group.bench_with_input(BenchmarkId::new("verify_resolve", &label), &text, |b, t| {
             b.iter(|| verify_json(black_box(t), &[&response], &resolve).expect("verify"));
         });

@@ -16,7 +16,11 @@ impl Rng {
 /// A plain transportation market: three GPU types as resources (so about a third of the
 /// seller×buyer pairs are edges, as in the anchors of `shared/notes/solver-ideas.md`).
 pub fn market(sellers: usize, buyers: usize, seed: u64) -> String {
-    let gpus = [("gpu_hours_h100", 1.79), ("gpu_hours_a100", 1.20), ("gpu_hours_l40s", 0.85)];
+    let gpus = [
+        ("gpu_hours_h100", 1.79),
+        ("gpu_hours_a100", 1.20),
+        ("gpu_hours_l40s", 0.85),
+    ];
     let mut r = Rng(seed);
     let mut parties = Vec::new();
     for i in 0..sellers {
@@ -42,4 +46,3 @@ pub fn market(sellers: usize, buyers: usize, seed: u64) -> String {
     });
     c.to_string()
 }
-
