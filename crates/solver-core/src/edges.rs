@@ -6,6 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// Relative size under which a computed surplus is floating-point noise around a tie (§2).
+pub const SURPLUS_TIE_REL: f64 = 1e-12;
+
 use crate::challenge::{AttrValue, Challenge, CompensationPer, Intent, Party};
 use crate::jcs::format_number;
 use crate::limits::DEFAULT_DURATION_HOURS;
@@ -342,9 +345,16 @@ pub fn build_market(c: &Challenge) -> Market {
             let cost = unit_cost(&seller.intent, hours);
             let value = unit_value(&buyer.intent);
             let (seller_bonus, buyer_bonus) = (bonus(seller), bonus(buyer));
-            let floor = cost - seller_bonus;
+            let mut floor = cost - seller_bonus;
             let ceiling = value + buyer_bonus;
-            let surplus = ceiling - floor;
+            let mut surplus = ceiling - floor;
+            // Prices are decimals and doubles are not: 0.2 × 7 h is 1.4000000000000001, so a
+            // tie that is exactly 0 in the challenge's decimals comes out as ±2e-16. Such a
+            // surplus is a tie: the edge exists with surplus 0 and a one-point corridor.
+            if surplus.abs() <= SURPLUS_TIE_REL * ceiling.abs().max(floor.abs()).max(1.0) {
+                surplus = 0.0;
+                floor = ceiling;
+            }
             // A NaN (impossible after validation) is dropped too.
             if surplus.is_nan() || surplus < 0.0 {
                 continue;

@@ -80,14 +80,7 @@ pub fn settlement_json(market: &Market, s: &Settlement) -> Value {
 /// in; 0 without trades.
 #[must_use]
 pub fn utility_scores(market: &Market, x: &[f64], utility: &[f64]) -> Vec<f64> {
-    let mut total = vec![0.0; market.parties.len()];
-    for (e, edge) in market.edges.iter().enumerate() {
-        if x[e] > 0.0 {
-            let t = edge.surplus * x[e];
-            total[edge.seller] += t;
-            total[edge.buyer] += t;
-        }
-    }
+    let total = trade_surplus_totals(market, x);
     utility
         .iter()
         .zip(&total)
@@ -99,6 +92,20 @@ pub fn utility_scores(market: &Market, x: &[f64], utility: &[f64]) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// `U_i` of §3.3: the total surplus of the trades each party takes part in.
+#[must_use]
+pub fn trade_surplus_totals(market: &Market, x: &[f64]) -> Vec<f64> {
+    let mut total = vec![0.0; market.parties.len()];
+    for (e, edge) in market.edges.iter().enumerate() {
+        if x[e] > 0.0 {
+            let t = edge.surplus * x[e];
+            total[edge.seller] += t;
+            total[edge.buyer] += t;
+        }
+    }
+    total
 }
 
 /// Welfare of a flow.

@@ -254,6 +254,7 @@ fn claims_match(
         }
     }
     let scores = crate::response::utility_scores(market, &r.x, &r.utility);
+    let totals = crate::response::trade_surplus_totals(market, &r.x);
     match proof
         .and_then(|p| p.get("utility_scores"))
         .and_then(Value::as_object)
@@ -266,8 +267,10 @@ fn claims_match(
                     ));
                     continue;
                 };
+                // Compared in utility units too (score × U_i against u_i): the score of trades
+                // whose surplus is tiny is noise divided by noise, their utility is not.
                 match v.as_f64() {
-                    Some(c) if close(c, scores[i]) => {}
+                    Some(c) if close(c * totals[i], r.utility[i]) || close(c, scores[i]) => {}
                     _ => errors.push(format!(
                         "equilibrium_proof.utility_scores.{id}: claims {v}, it is {}",
                         scores[i]
@@ -349,14 +352,15 @@ pub fn judge(
 /// `(W* − W) / W*`, 0 when both are 0 (§3.1).
 #[must_use]
 pub fn gap_of(welfare: f64, optimum: f64) -> f64 {
-    if optimum <= 0.0 {
-        if welfare.abs() <= abs_tol(0.0) {
-            0.0
-        } else {
-            1.0
-        }
+    // A difference at the level of rounding noise is no gap, whatever the size of W* (a W* of
+    // 1e-16 is a tie priced in decimals, not a market).
+    let diff = optimum - welfare;
+    if diff <= 1e-12 * optimum.abs().max(1.0) {
+        0.0
+    } else if optimum <= 0.0 {
+        1.0
     } else {
-        ((optimum - welfare) / optimum).max(0.0)
+        diff / optimum
     }
 }
 
