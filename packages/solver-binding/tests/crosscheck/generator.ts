@@ -166,7 +166,8 @@ export function generateChallenge(seed: number): Generated {
     const constraints: string[] = [];
     const region = rng.pick(REGIONS);
     if (rng.chance(isSupply ? 0.7 : 0.85)) attributes.region = region;
-    else if (isSupply && rng.chance(0.5)) constraints.push(rng.chance(0.5) ? `region = ${region}` : `region == "${region}"`);
+    else if (isSupply && rng.chance(0.5))
+      constraints.push(rng.chance(0.5) ? `region = ${region}` : `region == "${region}"`);
     if (isSupply && rng.chance(0.6)) attributes.gpu = rng.pick(GPUS);
     if (isSupply && rng.chance(0.2)) attributes.latency_ms = rng.int(5, 120);
     if (isDemand && rng.chance(0.7)) attributes.duration_hours = rng.int(1, 8);

@@ -150,11 +150,7 @@ function legsOf(party: Party): Leg[] {
 }
 
 /** §2 edge attributes: the supply party's attributes under the computed ones. */
-function edgeAttributes(
-  challenge: Challenge,
-  supply: PartyInfo,
-  demand: PartyInfo,
-): Record<string, string | number> {
+function edgeAttributes(challenge: Challenge, supply: PartyInfo, demand: PartyInfo): Record<string, string | number> {
   const attrs: Record<string, string | number> = { ...supply.attributes };
   const region = supplyRegion(supply);
   const buyerRegion = demand.attributes.region;
