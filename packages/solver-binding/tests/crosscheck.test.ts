@@ -68,6 +68,70 @@ describe('shared fixtures', () => {
   });
 });
 
+// Markets reduced by hand from generated seeds where the engine and the reference parted
+// ways. Both are price ties that decimal arithmetic makes exact and binary doubles do not.
+describe('reduced cases', () => {
+  // From seed 5983. The buyer's all-or-nothing 100 units need both sellers; the defer edge
+  // costs 0.20 × 7 h = 1.40 per unit against a value of 1.40: surplus 0, so it exists (§2 drops
+  // only S_e < 0), and W* = 50 × (1.40 − 1.00) = 20. In doubles 0.2 × 7 = 1.4000000000000001.
+  const lotOnATie: Challenge = {
+    challenge_id: '0x0000000000005983',
+    parties: [
+      {
+        id: 'buyer',
+        intent: 'buy',
+        resource: 'gpu_hours',
+        quantity: { min: 100, max: 100 },
+        price: { max: 1.4 },
+        attributes: { duration_hours: 7 },
+      },
+      {
+        id: 'defer',
+        intent: 'defer',
+        resource: 'gpu_hours',
+        quantity: { current: 50 },
+        compensation: { min: 0.2, per: 'hour_deferred' },
+      },
+      { id: 'seller', intent: 'sell', resource: 'gpu_hours', quantity: { available: 50 }, price: { min: 1.0 } },
+    ],
+  };
+
+  // From seeds 5543 and 14922. The only edge is a tie, 1.85 = 1.90 − 0.05 (bonus): W* = 0.
+  // In doubles its surplus is +2.2e−16, W* about 2e−15.
+  const twoPartyTie: Challenge = {
+    challenge_id: '0x0000000000005543',
+    parties: [
+      { id: 'buyer', intent: 'buy', resource: 'gpu_hours', quantity: { max: 10 }, price: { max: 1.85 } },
+      {
+        id: 'seller',
+        intent: 'sell',
+        resource: 'gpu_hours',
+        quantity: { available: 10 },
+        price: { min: 1.9 },
+        preferences: [{ when: 'hours >= 1', bonus: 0.05 }],
+      },
+    ],
+  };
+
+  test('the reference model keeps tie edges with surplus exactly 0', () => {
+    expect(referenceWelfare(buildModel(lotOnATie)).welfare).toBeCloseTo(20, 9);
+    const tie = buildModel(twoPartyTie);
+    expect(tie.edges.map((e) => e.surplus)).toEqual([0]);
+    expect(referenceWelfare(tie).welfare).toBe(0);
+  });
+
+  test('the engine trades on a zero-surplus edge that an all-or-nothing leg needs (W* = 20)', () => {
+    const response = binding.solveSync(lotOnATie, SOLVE);
+    expect(response.welfare).toBeCloseTo(20, 6);
+  });
+
+  test('verify gives q = 1 to the engine’s answer on a tie where W* = 0', () => {
+    const response = binding.solveSync(twoPartyTie, SOLVE);
+    const [verdict] = binding.verifySync(twoPartyTie, [response]);
+    expect({ q: verdict?.q, errors: verdict?.errors }).toEqual({ q: 1, errors: [] });
+  });
+});
+
 interface Coverage {
   cases: number;
   positiveWelfare: number;

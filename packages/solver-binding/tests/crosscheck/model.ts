@@ -205,9 +205,13 @@ export function buildModel(challenge: Challenge): Model {
       const gamma = bonusOn(supply, attrs);
       const hours = attrs.hours;
       const cost = s.perHour && typeof hours === 'number' ? s.price * hours : s.price;
+      // Prices are decimals that binary floating point only approximates: 1.40 − 0.20 × 7 is
+      // −2.2e−16 and 1.85 − (1.90 − 0.05) is +2.2e−16, where the spec's arithmetic gives 0.
+      // A tie is a tie: the edge exists, with surplus exactly 0.
       const raw = d.price + beta - (cost - gamma);
       if (raw < -ZERO_SURPLUS_TOL) return;
-      edges.push({ supply: si, demand: di, surplus: Math.max(0, raw), bonus: beta + gamma, attrs });
+      const surplus = Math.abs(raw) <= ZERO_SURPLUS_TOL ? 0 : raw;
+      edges.push({ supply: si, demand: di, surplus, bonus: beta + gamma, attrs });
     });
   });
   return { legs, edges, ratios };
