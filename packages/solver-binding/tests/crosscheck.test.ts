@@ -8,7 +8,7 @@
 // prints the seed, which `generateChallenge(seed)` turns back into the market.
 import type { Challenge } from '@nash/protocol';
 import * as binding from '../lib';
-import { generateChallenge } from './crosscheck/generator';
+import { generateChallenge, seedIsBinaryExact } from './crosscheck/generator';
 import { type Highs, loadHighs, solveWelfare } from './crosscheck/highs';
 import { buildModel, type Edge, type Model, toLp } from './crosscheck/model';
 import { closeTo, fixtures } from './helpers';
@@ -211,6 +211,7 @@ describe(`${CASES} generated markets`, () => {
     for (let k = 0; k < CASES; k++) {
       const seed = FIRST_SEED + k;
       const { challenge } = generateChallenge(seed);
+      const tag = `seed ${seed} (${seedIsBinaryExact(seed) ? 'quarter' : 'cent'} grid)`;
       const model = buildModel(challenge);
       let t = Date.now();
       const reference = referenceWelfare(model);
@@ -222,16 +223,16 @@ describe(`${CASES} generated markets`, () => {
         response = binding.solveSync(challenge, SOLVE);
         engineMs += Date.now() - t;
       } catch (err) {
-        welfareFailures.push(`seed ${seed}: the engine threw ${String(err)} (HiGHS W* ${reference.welfare})`);
+        welfareFailures.push(`${tag}: the engine threw ${String(err)} (HiGHS W* ${reference.welfare})`);
         continue;
       }
       if (!closeTo(response.welfare, reference.welfare))
-        welfareFailures.push(`seed ${seed}: engine welfare ${response.welfare} ≠ HiGHS W* ${reference.welfare}`);
-      for (const problem of tradesAgainstModel(model, response)) modelFailures.push(`seed ${seed}: ${problem}`);
+        welfareFailures.push(`${tag}: engine welfare ${response.welfare} ≠ HiGHS W* ${reference.welfare}`);
+      for (const problem of tradesAgainstModel(model, response)) modelFailures.push(`${tag}: ${problem}`);
       t = Date.now();
       const [verdict] = binding.verifySync(challenge, [response]);
       verifyMs += Date.now() - t;
-      if (verdict?.q !== 1) verifyFailures.push(`seed ${seed}: q = ${verdict?.q} (${verdict?.errors.join('; ')})`);
+      if (verdict?.q !== 1) verifyFailures.push(`${tag}: q = ${verdict?.q} (${verdict?.errors.join('; ')})`);
     }
     console.log(
       `cross-check: ${CASES} markets from seed ${FIRST_SEED} in ${Date.now() - started} ms ` +

@@ -58,7 +58,7 @@ export const RESOURCES = ['gpu_hours', 'dataset_tb', 'storage_tb_month'] as cons
 /** The engine enumerates on/off patterns of all-or-nothing legs; the brief caps them at 8. */
 export const MAX_LOTS = 8;
 
-/** A price on a 5-cent grid in [lo, hi] cents, as currency units. Coarse on purpose: ties. */
+/** A price on a `step`-cent grid in [lo, hi] cents, as currency units. Coarse on purpose: ties. */
 function cents(rng: Rng, lo: number, hi: number, step = 5): number {
   return (step * rng.int(Math.ceil(lo / step), Math.floor(hi / step))) / 100;
 }
@@ -141,9 +141,21 @@ export interface Generated {
   challenge: Challenge;
 }
 
+/** Whether `generateChallenge(seed)` prices on the binary-exact quarter grid. */
+export function seedIsBinaryExact(seed: number): boolean {
+  return seed % 4 === 0;
+}
+
 /** One random challenge; the same seed always gives the same challenge. */
 export function generateChallenge(seed: number): Generated {
   const rng = new Rng(seed);
+  // Every fourth seed prices on a quarter grid, which binary doubles hold exactly, so that
+  // its sums and products (v + β − c·hours + γ) have no rounding at all; the others use a
+  // 5-cent grid (1-cent bonuses), whose ties are exact only in decimal. A disagreement seen
+  // only on the cent grid is about rounding, one on the quarter grid is about logic.
+  const exact = seedIsBinaryExact(seed);
+  const step = exact ? 25 : 5;
+  const bonusStep = exact ? 25 : 1;
   const resources = rng.sample(RESOURCES, rng.int(1, 3));
   const partyCount = rng.int(2, 40);
   let lots = 0;
@@ -179,7 +191,10 @@ export function generateChallenge(seed: number): Generated {
     if (intent === 'defer' && rng.chance(0.6)) constraints.push(`max_defer_hours = ${rng.int(2, 8)}`);
 
     const preferences = rng.chance(0.4)
-      ? Array.from({ length: rng.int(1, 2) }, () => ({ when: preferenceWhen(rng), bonus: cents(rng, 1, 30, 1) }))
+      ? Array.from({ length: rng.int(1, 2) }, () => ({
+          when: preferenceWhen(rng),
+          bonus: cents(rng, 1, 30, bonusStep),
+        }))
       : [];
 
     const common = {
@@ -200,7 +215,7 @@ export function generateChallenge(seed: number): Generated {
           intent,
           resource,
           quantity: min === undefined ? { max } : { min, max },
-          price: { max: cents(rng, 80, 250) },
+          price: { max: cents(rng, 80, 250, step) },
         });
         break;
       }
@@ -214,7 +229,7 @@ export function generateChallenge(seed: number): Generated {
           intent,
           resource,
           quantity: min === undefined ? q : { ...q, min },
-          price: { min: cents(rng, 60, 200) },
+          price: { min: cents(rng, 60, 200, step) },
         });
         break;
       }
@@ -226,10 +241,10 @@ export function generateChallenge(seed: number): Generated {
           resource,
           quantity: { current: quantity(rng, 1, 300) },
           compensation: perHour
-            ? { min: cents(rng, 5, 40), per: 'hour_deferred' }
+            ? { min: cents(rng, 5, 40, step), per: 'hour_deferred' }
             : rng.chance(0.5)
-              ? { min: cents(rng, 20, 150), per: 'unit' }
-              : { min: cents(rng, 20, 150) },
+              ? { min: cents(rng, 20, 150, step), per: 'unit' }
+              : { min: cents(rng, 20, 150, step) },
         });
         break;
       }
@@ -241,11 +256,11 @@ export function generateChallenge(seed: number): Generated {
         parties.push({
           ...common,
           intent: 'swap',
-          give: { resource: give, quantity: { max: quantity(rng, 1, 200) }, price: { min: cents(rng, 50, 300) } },
+          give: { resource: give, quantity: { max: quantity(rng, 1, 200) }, price: { min: cents(rng, 50, 300, step) } },
           get: {
             resource: get,
             quantity: getMin === undefined ? { max: getMax } : { min: getMin, max: getMax },
-            price: { max: cents(rng, 80, 400) },
+            price: { max: cents(rng, 80, 400, step) },
           },
           ...(rng.chance(0.5) ? { ratio: { give_per_get_max: rng.pick([0.25, 0.5, 1, 1.5, 2]) } } : {}),
         });
