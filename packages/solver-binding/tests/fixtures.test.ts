@@ -1,5 +1,6 @@
 // The shared fixtures through the binding: welfare, the unique Nash utilities, the claims,
 // determinism, sync/async agreement and a verdict of q = 1 on the binding's own answer.
+import { validateChallenge, validateResponse, validateVerdict } from '@nash/protocol';
 import * as binding from '../lib';
 import { closeTo, comparable, fixtures } from './helpers';
 
@@ -25,6 +26,22 @@ describe.each(all.map((f) => [f.name, f] as const))('%s', (_name, fixture) => {
     // Welfare is the sum of utilities (§3): a check on the response's own consistency.
     const sum = Object.values(response.settlement.parties).reduce((s, p) => s + p.utility, 0);
     expect(closeTo(sum, response.welfare)).toBe(true);
+  });
+
+  test('the engine and the TS protocol agree on the one wire schema (challenge, response, verdict)', () => {
+    // The Rust engine writes responses and verdicts; @nash/protocol validates them against the
+    // JSON Schema the TS types are generated from. A drift on either side fails here.
+    expect(validateChallenge(fixture.challengeText).ok).toBe(true);
+    const response = binding.solveSync(fixture.challengeText);
+    const r = validateResponse(response);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    for (const verdict of binding.verifySync(fixture.challengeText, [response])) {
+      const v = validateVerdict(verdict);
+      expect(v.ok ? [] : v.errors).toEqual([]);
+    }
+    const broken = binding.verifySync(fixture.challengeText, ['{"not": "a response"}']);
+    const b = validateVerdict(broken[0]);
+    expect(b.ok ? [] : b.errors).toEqual([]);
   });
 
   test('object, text and Buffer inputs, sync and async, give the same answer every time', async () => {
