@@ -7,15 +7,15 @@
 //!    the common case with real-valued prices — this is already `u*`.
 //! 2. Find `P+`: ask the linear oracle for the most utility the still-zero parties can get on
 //!    the frontier, until none can get more.
-//! 2b. When step 1 fails the first-order test (plain markets: the face is huge), edge
+//! 3. When step 1 fails the first-order test (plain markets: the face is huge), edge
 //!    generation: the interior-point solve (`frontier_ipm.rs`) over a sparse subset of the
 //!    face's edges, grown by the oracle's support and near-tight edges until the test passes
 //!    over the whole face; then, if that fails, the interior-point solve over the whole face.
-//! 3. Column generation (last resort): the master problem (`master.rs`) maximises the Nash product over the
-//!    convex hull of the columns found so far; the oracle — a max-weight flow on the optimal
+//! 4. Column generation (last resort): the master problem (`master.rs`) maximises the Nash
+//!    product over the convex hull of the columns found so far; the oracle — a max-weight flow on the optimal
 //!    face with weights `max(π_buyer, π_seller)·S_e`, `π = w/u` — either proves the first-order
 //!    condition or returns a better vertex.
-//! 4. Mix the columns' allocations with the master weights and split that allocation exactly
+//! 5. Mix the columns' allocations with the master weights and split that allocation exactly
 //!    again: `u*` lies in its base polytope and is the unique optimum there, so the exact split
 //!    recovers it to machine precision.
 
