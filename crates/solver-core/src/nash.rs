@@ -300,8 +300,8 @@ fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
 
 /// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`, and the
 /// face edges worth adding to an edge subset: the oracle's support, plus (on markets without
-/// ratio rows, where the leg duals alone price an edge) every edge whose reduced profit is
-/// within `NEAR_TIGHT` of zero — the edges `u*` is likely to need next. `None` when some
+/// ratio rows, where the leg duals alone price an edge) the edges whose reduced profit is
+/// nearest zero — the edges `u*` is likely to need next. `None` when some
 /// counted party is at zero.
 fn first_order_probe(
     market: &Market,
@@ -344,22 +344,29 @@ fn first_order_probe(
         } else if market.ratios.is_empty() && face.edge_allowed[e] && profit[e] > 0.0 {
             let reduced = profit[e] - r.leg_dual[edge.supply] - r.leg_dual[edge.demand];
             let relative = reduced / profit[e];
-            if relative >= -NEAR_TIGHT {
-                near.push((relative, e));
-            }
+            near.push((relative, e));
         }
     }
-    // The nearest first, at most one per leg: enough to speed up the rounds without making
-    // the sub-problem (and its Newton systems) as dense as the face.
+    let gap = value / w_sum - 1.0;
+    // Near-tight means within a multiple of the current gap: far from `u*` the duals say
+    // little about which edges it needs, close to it they say a lot.
+    let threshold = (NEAR_TIGHT_PER_GAP * gap).min(NEAR_TIGHT);
+    near.retain(|&(rel, _)| rel >= -threshold);
+    // The nearest first, at most one per four legs (measured best among 1/4, 1/2, 2 per leg):
+    // enough to cut the rounds without making the sub-problem (and its Newton systems) as
+    // dense as the face.
     near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for &(_, e) in near.iter().take(market.legs.len() / 4) {
         wanted[e] = true;
     }
-    Ok((value / w_sum - 1.0, Some(wanted)))
+    Ok((gap, Some(wanted)))
 }
 
-/// Relative reduced profit under which a face edge joins the subset of edge generation.
+/// Largest relative reduced profit (below zero) at which a face edge joins the subset of
+/// edge generation.
 const NEAR_TIGHT: f64 = 1e-2;
+/// The same threshold relative to the current first-order gap (the smaller of the two wins).
+const NEAR_TIGHT_PER_GAP: f64 = 10.0;
 
 /// Rounds of edge generation before the stage falls back to the whole face; each round adds
 /// at least one edge, and a handful of rounds is typical.
