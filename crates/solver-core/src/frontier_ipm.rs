@@ -155,24 +155,17 @@ impl Layout {
                 }
             }
         }
-        let mut pairs = Vec::new();
-        for col in &p.cols {
-            for (k, &(r1, _)) in col.iter().enumerate() {
-                for &(r2, _) in &col[k + 1..] {
-                    pairs.push((r1, r2));
-                }
-            }
-        }
         for rows in &mut support {
             rows.sort_unstable();
             rows.dedup();
-            for (k, &r1) in rows.iter().enumerate() {
-                for &r2 in &rows[k + 1..] {
-                    pairs.push((r1, r2));
-                }
-            }
         }
-        let sym = Symbolic::new(m, &pairs);
+        // Each column's rows and each party's support are dense blocks of the pattern.
+        let cliques = p
+            .cols
+            .iter()
+            .map(|col| col.iter().map(|&(r, _)| r).collect::<Vec<usize>>())
+            .chain(support.iter().cloned());
+        let sym = Symbolic::from_cliques(m, cliques);
         let mut col_slots = Vec::with_capacity(p.cols.len());
         for col in &p.cols {
             let mut slots = Vec::with_capacity(col.len() * (col.len() + 1) / 2);

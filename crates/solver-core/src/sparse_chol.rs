@@ -36,16 +36,38 @@ impl Symbolic {
     /// allowed; the diagonal is always part of the pattern).
     #[must_use]
     pub fn new(m: usize, pairs: &[(usize, usize)]) -> Self {
+        Self::from_cliques(m, pairs.iter().map(|&(a, b)| [a, b]))
+    }
+
+    /// Analyse the pattern made of dense blocks: every pair of indices within one clique is
+    /// a nonzero. Rank-one terms `h hᵀ` come as cliques; passing them whole keeps the input
+    /// at the size of the pattern, not of the (repeated) pairs.
+    #[must_use]
+    pub fn from_cliques<C, I>(m: usize, cliques: I) -> Self
+    where
+        C: AsRef<[usize]>,
+        I: IntoIterator<Item = C>,
+    {
         // Elimination graph as bitsets: m stays in the hundreds to low thousands here, so the
         // m²/64 words are small and a clique merge is a handful of word operations per member.
         let words = m.div_ceil(64);
         let mut adj = vec![0u64; m * words];
-        let set = |adj: &mut [u64], a: usize, b: usize| adj[a * words + b / 64] |= 1u64 << (b % 64);
-        for &(a, b) in pairs {
-            if a != b && a < m && b < m {
-                set(&mut adj, a, b);
-                set(&mut adj, b, a);
+        let mut mask = vec![0u64; words];
+        for clique in cliques {
+            let members: Vec<usize> = clique.as_ref().iter().copied().filter(|&a| a < m).collect();
+            mask.iter_mut().for_each(|w| *w = 0);
+            for &a in &members {
+                mask[a / 64] |= 1u64 << (a % 64);
             }
+            for &a in &members {
+                for (wi, &bits) in mask.iter().enumerate() {
+                    adj[a * words + wi] |= bits;
+                }
+            }
+        }
+        // No self loops.
+        for a in 0..m {
+            adj[a * words + a / 64] &= !(1u64 << (a % 64));
         }
         let mut alive = vec![u64::MAX; words];
         if m % 64 != 0 {
@@ -311,6 +333,38 @@ mod tests {
         assert_eq!(sym.slots(), m + (m - 1));
         assert!(sym.slot(1, 2).is_none());
         assert!(sym.slot(0, 7).is_some());
+    }
+
+    #[test]
+    fn cliques_and_their_pairs_give_the_same_pattern() {
+        let cliques = [
+            vec![0, 3, 5, 9],
+            vec![1, 2],
+            vec![2, 7, 9],
+            vec![4, 6, 8, 10, 11],
+        ];
+        let mut pairs = Vec::new();
+        for c in &cliques {
+            for (k, &a) in c.iter().enumerate() {
+                for &b in &c[k + 1..] {
+                    pairs.push((b, a));
+                }
+            }
+        }
+        let from_pairs = Symbolic::new(12, &pairs);
+        let from_cliques = Symbolic::from_cliques(12, &cliques);
+        assert_eq!(from_pairs.slots(), from_cliques.slots());
+        for i in 0..12 {
+            for j in 0..12 {
+                assert_eq!(
+                    from_pairs.slot(i, j).is_some(),
+                    from_cliques.slot(i, j).is_some(),
+                    "({i}, {j})"
+                );
+            }
+        }
+        assert!(from_cliques.slot(4, 11).is_some());
+        assert!(from_cliques.slot(0, 1).is_none());
     }
 
     #[test]
