@@ -15,17 +15,28 @@
 //!
 //! and the Hessian of the objective is block-diagonal with one rank-one block per party. A
 //! Newton step then needs `Q⁻¹ = (D + Σ g_i g_iᵀ)⁻¹` by Sherman–Morrison per party (disjoint
-//! supports) and one dense Cholesky of the `m × m` matrix `A Q⁻¹ Aᵀ`, `m` the number of rows
-//! (legs and ratios). Infeasible start, fraction-to-boundary steps, Mehrotra-style centring.
-//! The caller splits the resulting allocation exactly and checks the first-order condition;
-//! this module only has to land close to the optimum.
+//! supports) and one Cholesky of the `m × m` matrix `A Q⁻¹ Aᵀ`, `m` the number of rows (legs
+//! and ratios). That matrix is sparse when the usable edges are (the Nash stage's edge
+//! generation hands in sparse edge subsets): its pattern is fixed by the problem, so it is
+//! analysed once (minimum-degree order, `sparse_chol.rs`) and refactored numerically per
+//! iteration. Infeasible start, fraction-to-boundary steps, Mehrotra-style centring; the best
+//! iterate is kept, since near the optimum the systems get ill-conditioned and a late step can
+//! lose accuracy. The caller splits the resulting allocation exactly and checks the
+//! first-order condition; this module only has to land close to the optimum.
 
 use crate::deadline::Deadline;
 use crate::market::Market;
 use crate::relax::{quantity_scale, Face};
+use crate::sparse_chol::Symbolic;
 
 /// Iteration cap: a primal-dual method needs a few dozen on these problems.
 const MAX_ITERATIONS: usize = 200;
+/// Give up after this many iterations without a better iterate.
+const STALL_ITERATIONS: usize = 12;
+/// The best iterate is returned when every residual is within this factor of its target
+/// (gap 1e-11, rows 1e-8 of the quantity scale): close enough for the exact split and the
+/// first-order test, which decide.
+const ACCEPT_MERIT: f64 = 1e3;
 
 struct Problem {
     /// Sparse columns: (row, coefficient).
@@ -113,48 +124,91 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
     }
 }
 
-/// Dense Cholesky in place (lower triangle). A pivot that vanishes against its original
-/// diagonal marks a row dependent on earlier ones (a component whose legs are all fixed has
-/// one redundant row): it is given a huge pivot, which pins its dual step to zero — the row is
-/// consistent, so dropping it loses nothing.
-fn cholesky(k: &mut [f64], m: usize) -> bool {
-    for j in 0..m {
-        let original = k[j * m + j];
-        let mut d = original;
-        for p in 0..j {
-            d -= k[j * m + p] * k[j * m + p];
-        }
-        // Written so that NaN also lands here.
-        if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
-            d = 1e64;
-        }
-        let d = d.sqrt();
-        k[j * m + j] = d;
-        for i in j + 1..m {
-            let mut s = k[i * m + j];
-            for p in 0..j {
-                s -= k[i * m + p] * k[j * m + p];
-            }
-            k[i * m + j] = s / d;
-        }
-    }
-    k.iter().all(|v| v.is_finite())
+/// One counted party's share of the Newton matrix: the rows its arcs touch (the support of
+/// `h_i`) and where the rank-one block `h_i h_iᵀ` lands in the factor's storage.
+struct PartyBlock {
+    /// Number of support rows.
+    rows: usize,
+    /// Per arc of the party: its column and (position in the support, coefficient) pairs.
+    arcs: Vec<(usize, Vec<(usize, f64)>)>,
+    /// Slots of the pairs `(a, b)`, `a <= b`, of support positions, row by row.
+    slots: Vec<usize>,
 }
 
-fn cholesky_solve(l: &[f64], m: usize, rhs: &mut [f64]) {
-    for i in 0..m {
-        let mut s = rhs[i];
-        for p in 0..i {
-            s -= l[i * m + p] * rhs[p];
+/// The fixed sparse structure of `K = A Q⁻¹ Aᵀ` for one problem, analysed once.
+struct Layout {
+    sym: Symbolic,
+    /// Per column: (slot, coefficient product) of every pair of its rows.
+    col_slots: Vec<Vec<(usize, f64)>>,
+    parties: Vec<PartyBlock>,
+}
+
+impl Layout {
+    fn new(p: &Problem, m: usize, parties: usize, counts: &dyn Fn(usize) -> bool) -> Option<Self> {
+        let mut support: Vec<Vec<usize>> = vec![Vec::new(); parties];
+        let mut party_arcs: Vec<Vec<usize>> = vec![Vec::new(); parties];
+        for j in 0..p.arcs {
+            if let Some((i, _)) = p.owner[j] {
+                if counts(i) {
+                    party_arcs[i].push(j);
+                    support[i].extend(p.cols[j].iter().map(|&(r, _)| r));
+                }
+            }
         }
-        rhs[i] = s / l[i * m + i];
-    }
-    for i in (0..m).rev() {
-        let mut s = rhs[i];
-        for p in i + 1..m {
-            s -= l[p * m + i] * rhs[p];
+        for rows in &mut support {
+            rows.sort_unstable();
+            rows.dedup();
         }
-        rhs[i] = s / l[i * m + i];
+        // Each column's rows and each party's support are dense blocks of the pattern.
+        let cliques = p
+            .cols
+            .iter()
+            .map(|col| col.iter().map(|&(r, _)| r).collect::<Vec<usize>>())
+            .chain(support.iter().cloned());
+        let sym = Symbolic::from_cliques(m, cliques);
+        let mut col_slots = Vec::with_capacity(p.cols.len());
+        for col in &p.cols {
+            let mut slots = Vec::with_capacity(col.len() * (col.len() + 1) / 2);
+            for (k, &(r1, a1)) in col.iter().enumerate() {
+                slots.push((sym.slot(r1, r1)?, a1 * a1));
+                for &(r2, a2) in &col[k + 1..] {
+                    // Both (r1, r2) and (r2, r1) of the symmetric product land in one lower
+                    // slot; a repeated row would be the diagonal, counted twice.
+                    let twice = if r1 == r2 { 2.0 } else { 1.0 };
+                    slots.push((sym.slot(r1, r2)?, twice * a1 * a2));
+                }
+            }
+            col_slots.push(slots);
+        }
+        let mut blocks = Vec::with_capacity(parties);
+        for (rows, arcs) in support.iter().zip(&party_arcs) {
+            let mut slots = Vec::with_capacity(rows.len() * (rows.len() + 1) / 2);
+            for (a, &r1) in rows.iter().enumerate() {
+                for &r2 in &rows[a..] {
+                    slots.push(sym.slot(r1, r2)?);
+                }
+            }
+            let arcs = arcs
+                .iter()
+                .map(|&j| {
+                    let local = p.cols[j]
+                        .iter()
+                        .filter_map(|&(r, a)| rows.binary_search(&r).ok().map(|pos| (pos, a)))
+                        .collect();
+                    (j, local)
+                })
+                .collect();
+            blocks.push(PartyBlock {
+                rows: rows.len(),
+                arcs,
+                slots,
+            });
+        }
+        Some(Self {
+            sym,
+            col_slots,
+            parties: blocks,
+        })
     }
 }
 
@@ -186,11 +240,17 @@ pub fn solve(
     let mut v = vec![1.0; n]; // duals of z >= 0
     let mut lam = vec![0.0; m];
     let mut u = vec![0.0; parties];
-    let mut kmat = vec![0.0; m * m];
-    let mut converged = false;
+    let layout = Layout::new(&p, m, parties, &counts)?;
+    let mut kvals = layout.sym.values();
+    let mut h: Vec<f64> = Vec::new();
+    // The best iterate by `merit` (how far each residual is above its target), kept because
+    // near the optimum the Newton systems become ill-conditioned and a step can undo the
+    // progress of the previous ones; the caller's first-order test is the judge anyway.
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    let mut stalled = 0;
     for _ in 0..MAX_ITERATIONS {
         if deadline.passed() {
-            return None;
+            break;
         }
         u.iter_mut().for_each(|x| *x = 0.0);
         for (j, o) in p.owner.iter().enumerate() {
@@ -199,7 +259,7 @@ pub fn solve(
             }
         }
         if (0..parties).any(|i| counts(i) && u[i] <= 0.0) {
-            return None;
+            break;
         }
         // Residuals.
         let mut grad = vec![0.0; n];
@@ -223,8 +283,16 @@ pub fn solve(
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let rd_norm = r_d.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let w_max = w.iter().fold(1.0_f64, |a, &b| a.max(b));
-        if gap < 1e-14 && rp_norm < 1e-11 && rd_norm < 1e-9 * w_max {
-            converged = true;
+        let merit = (gap / 1e-14)
+            .max(rp_norm / 1e-11)
+            .max(rd_norm / (1e-9 * w_max));
+        if best.as_ref().is_none_or(|(b, _)| merit < *b) {
+            best = Some((merit, z.clone()));
+            stalled = 0;
+        } else {
+            stalled += 1;
+        }
+        if merit <= 1.0 || stalled > STALL_ITERATIONS {
             break;
         }
         // Q = D + Σ_i g_i g_iᵀ, D = v / z.
@@ -256,43 +324,40 @@ pub fn solve(
                 })
                 .collect()
         };
-        // K = A D⁻¹ Aᵀ − Σ_i h_i h_iᵀ / s_i, h_i = A D⁻¹ g_i.
-        kmat.iter_mut().for_each(|x| *x = 0.0);
-        for (j, col) in p.cols.iter().enumerate() {
-            for &(r1, a1) in col {
-                for &(r2, a2) in col {
-                    kmat[r1 * m + r2] += a1 * a2 / d[j];
-                }
+        // K = A D⁻¹ Aᵀ − Σ_i h_i h_iᵀ / s_i, h_i = A D⁻¹ g_i, on the analysed sparse pattern.
+        kvals.v.iter_mut().for_each(|x| *x = 0.0);
+        for (j, slots) in layout.col_slots.iter().enumerate() {
+            for &(slot, coef) in slots {
+                kvals.v[slot] += coef / d[j];
             }
         }
-        let mut h: Vec<Vec<f64>> = vec![Vec::new(); parties];
-        for j in 0..p.arcs {
-            if let Some((i, gj)) = g(j) {
-                if h[i].is_empty() {
-                    h[i] = vec![0.0; m];
-                }
-                for &(r, a) in &p.cols[j] {
-                    h[i][r] += a * gj / d[j];
-                }
-            }
-        }
-        for (i, hi) in h.iter().enumerate() {
-            if hi.is_empty() {
+        for (i, party) in layout.parties.iter().enumerate() {
+            if party.rows == 0 {
                 continue;
             }
-            let nz: Vec<usize> = (0..m).filter(|&r| hi[r] != 0.0).collect();
-            for &r1 in &nz {
-                for &r2 in &nz {
-                    kmat[r1 * m + r2] -= hi[r1] * hi[r2] / s_party[i];
+            h.clear();
+            h.resize(party.rows, 0.0);
+            for &(j, ref local) in &party.arcs {
+                if let Some((_, gj)) = g(j) {
+                    for &(pos, a) in local {
+                        h[pos] += a * gj / d[j];
+                    }
+                }
+            }
+            let mut k = 0;
+            for a in 0..party.rows {
+                for b in a..party.rows {
+                    kvals.v[party.slots[k]] -= h[a] * h[b] / s_party[i];
+                    k += 1;
                 }
             }
         }
-        let diag_max = (0..m).map(|r| kmat[r * m + r]).fold(0.0_f64, f64::max);
-        for r in 0..m {
-            kmat[r * m + r] += 1e-15 * diag_max.max(1.0);
+        let diag_max = kvals.v[..m].iter().fold(0.0_f64, |a, &b| a.max(b));
+        for x in &mut kvals.v[..m] {
+            *x += 1e-15 * diag_max.max(1.0);
         }
-        if !cholesky(&mut kmat, m) {
-            return None;
+        if !layout.sym.factor(&mut kvals) {
+            break;
         }
         // Predictor (affine) then corrector with Mehrotra's centring.
         let solve_dir = |r_c: &[f64]| -> (Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -305,7 +370,7 @@ pub fn solve(
                     rhs2[r] -= a * q1[j];
                 }
             }
-            cholesky_solve(&kmat, m, &mut rhs2);
+            layout.sym.solve(&kvals, &mut rhs2);
             let dlam = rhs2;
             let mut at_dlam = vec![0.0; n];
             for (j, col) in p.cols.iter().enumerate() {
@@ -365,9 +430,10 @@ pub fn solve(
             lam[r] += alpha_p * dlam[r];
         }
     }
-    if !converged {
-        return None;
-    }
+    let z = match best {
+        Some((merit, z)) if merit <= ACCEPT_MERIT => z,
+        _ => return None,
+    };
     let mut x = vec![0.0; market.edges.len()];
     let mut share = vec![0.0; market.edges.len()];
     for (k, &e) in usable.iter().enumerate() {

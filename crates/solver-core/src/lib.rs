@@ -43,6 +43,7 @@ pub mod master;
 pub mod nash;
 pub mod relax;
 pub mod response;
+pub mod sparse_chol;
 pub mod split;
 pub mod stability;
 pub mod verify;

@@ -7,11 +7,15 @@
 //!    the common case with real-valued prices — this is already `u*`.
 //! 2. Find `P+`: ask the linear oracle for the most utility the still-zero parties can get on
 //!    the frontier, until none can get more.
-//! 3. Column generation: the master problem (`master.rs`) maximises the Nash product over the
-//!    convex hull of the columns found so far; the oracle — a max-weight flow on the optimal
+//! 3. When step 1 fails the first-order test (plain markets: the face is huge), edge
+//!    generation: the interior-point solve (`frontier_ipm.rs`) over a sparse subset of the
+//!    face's edges, grown by the oracle's support and near-tight edges until the test passes
+//!    over the whole face; then, if that fails, the interior-point solve over the whole face.
+//! 4. Column generation (last resort): the master problem (`master.rs`) maximises the Nash
+//!    product over the convex hull of the columns found so far; the oracle — a max-weight flow on the optimal
 //!    face with weights `max(π_buyer, π_seller)·S_e`, `π = w/u` — either proves the first-order
 //!    condition or returns a better vertex.
-//! 4. Mix the columns' allocations with the master weights and split that allocation exactly
+//! 5. Mix the columns' allocations with the master weights and split that allocation exactly
 //!    again: `u*` lies in its base polytope and is the unique optimum there, so the exact split
 //!    recovers it to machine precision.
 
@@ -230,8 +234,17 @@ pub fn nash_for_pattern(
     // 1. Fast path: the welfare stage's allocation, split exactly, already passes the
     //    first-order test (always so when the optimal face is one allocation).
     let first = columns[0].clone();
-    if first_order_gap(market, &face, &w, &first.u, deadline, window_ms)? <= FIRST_ORDER_STOP {
+    let (gap, probe) = first_order_probe(market, &face, &w, &first.u, deadline, window_ms)?;
+    if gap <= FIRST_ORDER_STOP {
         return Ok(settlement_of(first, p_plus, index));
+    }
+    // 1b. Edge generation: the Nash program over a sparse subset of the face's edges (the
+    //     supports of the columns found so far, and of the oracle's answer), checked over the
+    //     whole face by the first-order test; the oracle's support at the sub-optimum joins
+    //     the subset until the test passes. `u*` needs few edges, and the Newton systems of a
+    //     sparse subset are sparse.
+    if let Some(col) = edge_generation(market, &face, &w, &columns, probe, deadline, window_ms)? {
+        return Ok(settlement_of(col, p_plus, index));
     }
     // 2. A degenerate face: an interior-point solve of the whole program, then the exact split
     //    of its allocation.
@@ -245,7 +258,7 @@ pub fn nash_for_pattern(
     });
     if let Some((x, _)) = ipm.filter(|(x, _)| on_face(market, &face, x)) {
         let col = split_allocation(market, &x);
-        let gap = first_order_gap(market, &face, &w, &col.u, deadline, window_ms)?;
+        let (gap, _) = first_order_probe(market, &face, &w, &col.u, deadline, window_ms)?;
         if gap <= FIRST_ORDER_STOP {
             return Ok(settlement_of(col, p_plus, index));
         }
@@ -285,26 +298,136 @@ fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
     }
 }
 
-/// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`.
-fn first_order_gap(
+/// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`, and the
+/// face edges worth adding to an edge subset: the oracle's support, plus (on markets without
+/// ratio rows, where the leg duals alone price an edge) the edges whose reduced profit is
+/// nearest zero — the edges `u*` is likely to need next. `None` when some
+/// counted party is at zero.
+fn first_order_probe(
     market: &Market,
     face: &Face,
     w: &[f64],
     u: &[f64],
     deadline: Deadline,
     window_ms: u64,
-) -> Result<f64> {
+) -> Result<(f64, Option<Vec<bool>>)> {
     let n = market.parties.len();
     if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
-        return Ok(f64::INFINITY);
+        return Ok((f64::INFINITY, None));
     }
     let pi: Vec<f64> = (0..n)
         .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
         .collect();
     let w_sum: f64 = w.iter().sum();
-    let (_, _, best) = oracle(market, face, &pi, deadline, window_ms)?;
-    let value: f64 = (0..n).map(|i| pi[i] * best[i]).sum();
-    Ok(value / w_sum - 1.0)
+    let profit: Vec<f64> = market
+        .edges
+        .iter()
+        .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
+        .collect();
+    let r = maximise(
+        market,
+        &face.leg_lo,
+        &face.leg_hi,
+        Some(&face.edge_allowed),
+        Some(&face.ratio_tight),
+        &profit,
+        deadline,
+        window_ms,
+    )?;
+    let mut value = 0.0;
+    let mut wanted = vec![false; market.edges.len()];
+    let mut near: Vec<(f64, usize)> = Vec::new();
+    for (e, edge) in market.edges.iter().enumerate() {
+        if r.x[e] > 0.0 {
+            value += profit[e] * r.x[e];
+            wanted[e] = true;
+        } else if market.ratios.is_empty() && face.edge_allowed[e] && profit[e] > 0.0 {
+            let reduced = profit[e] - r.leg_dual[edge.supply] - r.leg_dual[edge.demand];
+            let relative = reduced / profit[e];
+            near.push((relative, e));
+        }
+    }
+    let gap = value / w_sum - 1.0;
+    // Near-tight means within a multiple of the current gap: far from `u*` the duals say
+    // little about which edges it needs, close to it they say a lot.
+    let threshold = (NEAR_TIGHT_PER_GAP * gap).min(NEAR_TIGHT);
+    near.retain(|&(rel, _)| rel >= -threshold);
+    // The nearest first, at most one per four legs (measured best among 1/4, 1/2, 2 per leg):
+    // enough to cut the rounds without making the sub-problem (and its Newton systems) as
+    // dense as the face.
+    near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, e) in near.iter().take(market.legs.len() / 4) {
+        wanted[e] = true;
+    }
+    Ok((gap, Some(wanted)))
+}
+
+/// Largest relative reduced profit (below zero) at which a face edge joins the subset of
+/// edge generation.
+const NEAR_TIGHT: f64 = 1e-2;
+/// The same threshold relative to the current first-order gap (the smaller of the two wins).
+const NEAR_TIGHT_PER_GAP: f64 = 10.0;
+
+/// Rounds of edge generation before the stage falls back to the whole face; each round adds
+/// at least one edge, and a handful of rounds is typical.
+const MAX_EDGE_ROUNDS: usize = 40;
+
+/// Edge generation (see `nash_for_pattern`): `Some` settlement column passing the first-order
+/// test over the whole face, or `None` when the rounds run out or the inner solve fails.
+fn edge_generation(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    columns: &[Column],
+    mut probe: Option<Vec<bool>>,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Option<Column>> {
+    let mut subset: Vec<bool> = vec![false; market.edges.len()];
+    for c in columns {
+        for (e, &xe) in c.x.iter().enumerate() {
+            subset[e] |= xe > 0.0 && face.edge_allowed[e];
+        }
+    }
+    let dust = 1e-9 * quantity_scale(market);
+    for _ in 0..MAX_EDGE_ROUNDS {
+        if deadline.passed() {
+            return Err(NashError::deadline(window_ms));
+        }
+        if let Some(wanted) = probe.take() {
+            for (e, &add) in wanted.iter().enumerate() {
+                subset[e] |= add && face.edge_allowed[e];
+            }
+        }
+        let sub = Face {
+            edge_allowed: subset.clone(),
+            ..face.clone()
+        };
+        let Some((mut x, _)) = crate::frontier_ipm::solve(market, &sub, w, deadline) else {
+            return Ok(None);
+        };
+        x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
+        if !on_face(market, face, &x) {
+            return Ok(None);
+        }
+        let col = split_allocation(market, &x);
+        let (gap, next) = first_order_probe(market, face, w, &col.u, deadline, window_ms)?;
+        if gap <= FIRST_ORDER_STOP {
+            return Ok(Some(col));
+        }
+        // Stalled: the oracle's answer adds no edge, so the sub-problem would not change.
+        let grows = next.as_ref().is_some_and(|wanted| {
+            wanted
+                .iter()
+                .enumerate()
+                .any(|(e, &add)| add && face.edge_allowed[e] && !subset[e])
+        });
+        if !grows {
+            return Ok(None);
+        }
+        probe = next;
+    }
+    Ok(None)
 }
 
 /// The column with the best Nash objective.

@@ -1,0 +1,385 @@
+//! Sparse Cholesky factorisation of a symmetric positive (semi-)definite matrix with a fixed
+//! nonzero pattern, for the Newton systems of the interior-point Nash solve
+//! (`frontier_ipm.rs`).
+//!
+//! The pattern is analysed once (minimum-degree ordering on the elimination graph, which also
+//! yields the pattern of the factor, fill included); every interior-point iteration then only
+//! refills the values and refactors numerically. On the sparse edge subsets the Nash stage
+//! works on, the factor has a few entries per row, so one factorisation costs about as much as
+//! one pass over the matrix, against `m³/3` for a dense one.
+
+/// The analysed pattern: elimination order and the column structure of the factor `L`.
+#[derive(Debug, Clone)]
+pub struct Symbolic {
+    m: usize,
+    /// `perm[new] = old`.
+    perm: Vec<usize>,
+    /// `inv[old] = new`.
+    inv: Vec<usize>,
+    /// Strictly-lower entries of column `j` of `L` are `row[colptr[j]..colptr[j + 1]]`, sorted.
+    colptr: Vec<usize>,
+    row: Vec<usize>,
+    /// For row `i`, the columns `k < i` whose pattern holds `i` (ascending).
+    row_cols: Vec<Vec<usize>>,
+}
+
+/// Storage of one matrix on a `Symbolic` pattern: slots `0..m` are the diagonal (in the
+/// elimination order), slot `m + p` the strictly-lower entry `p` of the factor's pattern.
+/// Filled with the matrix, it is overwritten in place by the factor.
+#[derive(Debug, Clone)]
+pub struct Values {
+    pub v: Vec<f64>,
+}
+
+impl Symbolic {
+    /// Analyse an `m × m` symmetric pattern given as index pairs (either triangle, duplicates
+    /// allowed; the diagonal is always part of the pattern).
+    #[must_use]
+    pub fn new(m: usize, pairs: &[(usize, usize)]) -> Self {
+        Self::from_cliques(m, pairs.iter().map(|&(a, b)| [a, b]))
+    }
+
+    /// Analyse the pattern made of dense blocks: every pair of indices within one clique is
+    /// a nonzero. Rank-one terms `h hᵀ` come as cliques; passing them whole keeps the input
+    /// at the size of the pattern, not of the (repeated) pairs.
+    #[must_use]
+    pub fn from_cliques<C, I>(m: usize, cliques: I) -> Self
+    where
+        C: AsRef<[usize]>,
+        I: IntoIterator<Item = C>,
+    {
+        // Elimination graph as bitsets: m stays in the hundreds to low thousands here, so the
+        // m²/64 words are small and a clique merge is a handful of word operations per member.
+        let words = m.div_ceil(64);
+        let mut adj = vec![0u64; m * words];
+        let mut mask = vec![0u64; words];
+        for clique in cliques {
+            let members: Vec<usize> = clique.as_ref().iter().copied().filter(|&a| a < m).collect();
+            mask.iter_mut().for_each(|w| *w = 0);
+            for &a in &members {
+                mask[a / 64] |= 1u64 << (a % 64);
+            }
+            for &a in &members {
+                for (wi, &bits) in mask.iter().enumerate() {
+                    adj[a * words + wi] |= bits;
+                }
+            }
+        }
+        // No self loops.
+        for a in 0..m {
+            adj[a * words + a / 64] &= !(1u64 << (a % 64));
+        }
+        let mut alive = vec![u64::MAX; words];
+        if m % 64 != 0 {
+            if let Some(last) = alive.last_mut() {
+                *last = (1u64 << (m % 64)) - 1;
+            }
+        }
+        let mut degree: Vec<u32> = (0..m)
+            .map(|v| {
+                adj[v * words..(v + 1) * words]
+                    .iter()
+                    .map(|w| w.count_ones())
+                    .sum()
+            })
+            .collect();
+        let mut eliminated = vec![false; m];
+        let mut perm = Vec::with_capacity(m);
+        let mut neighbours: Vec<Vec<usize>> = Vec::with_capacity(m);
+        let mut clique = vec![0u64; words];
+        for _ in 0..m {
+            // Minimum degree, lowest index on ties: deterministic.
+            let mut best = usize::MAX;
+            let mut best_deg = u32::MAX;
+            for v in 0..m {
+                if !eliminated[v] && degree[v] < best_deg {
+                    best = v;
+                    best_deg = degree[v];
+                }
+            }
+            if best == usize::MAX {
+                break;
+            }
+            let v = best;
+            eliminated[v] = true;
+            alive[v / 64] &= !(1u64 << (v % 64));
+            let mut nb = Vec::new();
+            for (wi, c) in clique.iter_mut().enumerate() {
+                *c = adj[v * words + wi] & alive[wi];
+                let mut bits = *c;
+                while bits != 0 {
+                    let t = bits.trailing_zeros() as usize;
+                    nb.push(wi * 64 + t);
+                    bits &= bits - 1;
+                }
+            }
+            // Eliminating v makes its remaining neighbours a clique.
+            for &u in &nb {
+                let mut d = 0;
+                for wi in 0..words {
+                    let mut word = (adj[u * words + wi] | clique[wi]) & alive[wi];
+                    if wi == u / 64 {
+                        word &= !(1u64 << (u % 64));
+                    }
+                    adj[u * words + wi] = word;
+                    d += word.count_ones();
+                }
+                degree[u] = d;
+            }
+            perm.push(v);
+            neighbours.push(nb);
+        }
+        let mut inv = vec![0; m];
+        for (new, &old) in perm.iter().enumerate() {
+            inv[old] = new;
+        }
+        let mut colptr = Vec::with_capacity(m + 1);
+        let mut row = Vec::new();
+        let mut row_cols = vec![Vec::new(); m];
+        colptr.push(0);
+        for (j, nb) in neighbours.iter().enumerate() {
+            let mut rows: Vec<usize> = nb.iter().map(|&u| inv[u]).collect();
+            rows.sort_unstable();
+            for &r in &rows {
+                row_cols[r].push(j);
+            }
+            row.extend(rows);
+            colptr.push(row.len());
+        }
+        Self {
+            m,
+            perm,
+            inv,
+            colptr,
+            row,
+            row_cols,
+        }
+    }
+
+    /// Dimension.
+    #[must_use]
+    pub fn dim(&self) -> usize {
+        self.m
+    }
+
+    /// Number of slots of a `Values` on this pattern.
+    #[must_use]
+    pub fn slots(&self) -> usize {
+        self.m + self.row.len()
+    }
+
+    /// Zeroed storage.
+    #[must_use]
+    pub fn values(&self) -> Values {
+        Values {
+            v: vec![0.0; self.slots()],
+        }
+    }
+
+    /// The slot of entry `(i, j)` (original indices, either order), or `None` when the pair
+    /// was not part of the analysed pattern.
+    #[must_use]
+    pub fn slot(&self, i: usize, j: usize) -> Option<usize> {
+        let (a, b) = (*self.inv.get(i)?, *self.inv.get(j)?);
+        if a == b {
+            return Some(a);
+        }
+        let (col, r) = if a < b { (a, b) } else { (b, a) };
+        let rows = &self.row[self.colptr[col]..self.colptr[col + 1]];
+        rows.binary_search(&r)
+            .ok()
+            .map(|p| self.m + self.colptr[col] + p)
+    }
+
+    /// Factor in place (left-looking). A pivot that vanishes against its original diagonal
+    /// marks a row dependent on earlier ones (a component whose legs are all fixed has one
+    /// redundant row): it gets a huge pivot, which pins that component of the solution to
+    /// zero — the row is consistent, so nothing is lost. Returns false on non-finite values.
+    #[must_use]
+    pub fn factor(&self, values: &mut Values) -> bool {
+        let m = self.m;
+        let v = &mut values.v;
+        if v.len() != self.slots() {
+            return false;
+        }
+        let mut work = vec![0.0; m];
+        // next[k]: position (within column k) of the first entry not yet used as a multiplier.
+        let mut next: Vec<usize> = self.colptr[..m].to_vec();
+        for j in 0..m {
+            let original = v[j];
+            let mut d = original;
+            for p in self.colptr[j]..self.colptr[j + 1] {
+                work[self.row[p]] = v[m + p];
+            }
+            for &k in &self.row_cols[j] {
+                let p = next[k];
+                let ljk = v[m + p];
+                d -= ljk * ljk;
+                for q in p + 1..self.colptr[k + 1] {
+                    work[self.row[q]] -= v[m + q] * ljk;
+                }
+                next[k] = p + 1;
+            }
+            // Written so that NaN also lands here.
+            if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
+                d = 1e64;
+            }
+            let d = d.sqrt();
+            v[j] = d;
+            for p in self.colptr[j]..self.colptr[j + 1] {
+                let r = self.row[p];
+                v[m + p] = work[r] / d;
+                work[r] = 0.0;
+            }
+        }
+        v.iter().all(|x| x.is_finite())
+    }
+
+    /// Solve `L Lᵀ y = rhs` in place with a factor from `factor`.
+    pub fn solve(&self, values: &Values, rhs: &mut [f64]) {
+        let m = self.m;
+        let v = &values.v;
+        let mut y: Vec<f64> = self.perm.iter().map(|&o| rhs[o]).collect();
+        for j in 0..m {
+            y[j] /= v[j];
+            let yj = y[j];
+            for p in self.colptr[j]..self.colptr[j + 1] {
+                y[self.row[p]] -= v[m + p] * yj;
+            }
+        }
+        for j in (0..m).rev() {
+            let mut s = y[j];
+            for p in self.colptr[j]..self.colptr[j + 1] {
+                s -= v[m + p] * y[self.row[p]];
+            }
+            y[j] = s / v[j];
+        }
+        for (new, &old) in self.perm.iter().enumerate() {
+            rhs[old] = y[new];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random sparse SPD matrix (arrowhead plus a band plus random pairs), dense copy too.
+    fn matrix(m: usize, seed: u64) -> (Vec<(usize, usize)>, Vec<f64>) {
+        let mut s = seed;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 33) as usize
+        };
+        let mut pairs = Vec::new();
+        for i in 1..m {
+            pairs.push((i, 0));
+            pairs.push((i, i - 1));
+            pairs.push((i, next() % i));
+        }
+        let mut dense = vec![0.0; m * m];
+        for &(i, j) in &pairs {
+            let a = ((next() % 1000) as f64 / 500.0) - 1.0;
+            dense[i * m + j] += a;
+            dense[j * m + i] += a;
+        }
+        for i in 0..m {
+            let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
+            dense[i * m + i] = row + 1.0;
+        }
+        (pairs, dense)
+    }
+
+    #[test]
+    fn solves_sparse_spd_systems() {
+        for (m, seed) in [(1, 1), (2, 2), (7, 3), (40, 4), (130, 5)] {
+            let (pairs, dense) = matrix(m, seed);
+            let sym = Symbolic::new(m, &pairs);
+            let mut vals = sym.values();
+            for i in 0..m {
+                for j in 0..=i {
+                    if dense[i * m + j] != 0.0 {
+                        let slot = sym.slot(i, j).expect("pattern holds every entry");
+                        vals.v[slot] = dense[i * m + j];
+                    }
+                }
+            }
+            assert!(sym.factor(&mut vals));
+            let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).sin()).collect();
+            let mut b: Vec<f64> = (0..m)
+                .map(|i| (0..m).map(|j| dense[i * m + j] * x[j]).sum())
+                .collect();
+            sym.solve(&vals, &mut b);
+            for i in 0..m {
+                assert!(
+                    (b[i] - x[i]).abs() < 1e-10,
+                    "m={m} i={i}: {} vs {}",
+                    b[i],
+                    x[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_tree_has_no_fill() {
+        // A star: minimum degree eliminates the leaves first, so L has exactly the star's
+        // entries (a bad order, centre first, would fill the whole matrix).
+        let m = 50;
+        let pairs: Vec<(usize, usize)> = (1..m).map(|i| (0, i)).collect();
+        let sym = Symbolic::new(m, &pairs);
+        assert_eq!(sym.slots(), m + (m - 1));
+        assert!(sym.slot(1, 2).is_none());
+        assert!(sym.slot(0, 7).is_some());
+    }
+
+    #[test]
+    fn cliques_and_their_pairs_give_the_same_pattern() {
+        let cliques = [
+            vec![0, 3, 5, 9],
+            vec![1, 2],
+            vec![2, 7, 9],
+            vec![4, 6, 8, 10, 11],
+        ];
+        let mut pairs = Vec::new();
+        for c in &cliques {
+            for (k, &a) in c.iter().enumerate() {
+                for &b in &c[k + 1..] {
+                    pairs.push((b, a));
+                }
+            }
+        }
+        let from_pairs = Symbolic::new(12, &pairs);
+        let from_cliques = Symbolic::from_cliques(12, &cliques);
+        assert_eq!(from_pairs.slots(), from_cliques.slots());
+        for i in 0..12 {
+            for j in 0..12 {
+                assert_eq!(
+                    from_pairs.slot(i, j).is_some(),
+                    from_cliques.slot(i, j).is_some(),
+                    "({i}, {j})"
+                );
+            }
+        }
+        assert!(from_cliques.slot(4, 11).is_some());
+        assert!(from_cliques.slot(0, 1).is_none());
+    }
+
+    #[test]
+    fn dependent_row_is_pinned_not_fatal() {
+        // Rank-deficient: rows 0 and 1 identical.
+        let pairs = [(0, 1)];
+        let sym = Symbolic::new(2, &pairs);
+        let mut vals = sym.values();
+        for (i, j, a) in [(0, 0, 1.0), (1, 1, 1.0), (0, 1, 1.0)] {
+            let s = sym.slot(i, j).expect("in pattern");
+            vals.v[s] = a;
+        }
+        assert!(sym.factor(&mut vals));
+        let mut b = vec![2.0, 2.0];
+        sym.solve(&vals, &mut b);
+        assert!((b[0] + b[1] - 2.0).abs() < 1e-9, "{b:?}");
+    }
+}

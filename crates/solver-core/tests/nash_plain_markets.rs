@@ -1,0 +1,97 @@
+//! The Nash stage on plain markets (additive surplus, no constraints): the optimal face holds
+//! every transport plan with the same leg totals, so the welfare allocation's split fails the
+//! first-order test and the stage must bargain over the whole face (edge generation over
+//! sparse edge subsets, `nash.rs`). Every answer is checked independently: on the frontier
+//! (welfare `W*`, leg bounds), and Nash-stable by the same first-order test the verifier uses.
+
+use nash_solver_core::challenge::parse_challenge;
+use nash_solver_core::deadline::Deadline;
+use nash_solver_core::edges::build_market;
+use nash_solver_core::market::Market;
+use nash_solver_core::nash::{pattern_face, solve_nash, utilities};
+use nash_solver_core::stability::frontier_stable;
+use nash_solver_core::welfare::{leg_totals, solve_welfare};
+
+#[path = "../benches/settlement_market.rs"]
+mod gen;
+
+fn market(sellers: usize, buyers: usize, seed: u64) -> Market {
+    let text = gen::market(sellers, buyers, seed);
+    let challenge = parse_challenge(&text).expect("the generator writes valid challenges");
+    build_market(&challenge)
+}
+
+fn check(sellers: usize, buyers: usize, seed: u64) {
+    let market = market(sellers, buyers, seed);
+    let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
+    let s = solve_nash(&market, &welfare, Deadline::none(), 0).expect("Nash stage");
+    let tag = format!("{sellers}x{buyers} seed {seed}");
+
+    // On the frontier: W(x) = W*, every leg within its capacity.
+    let w: f64 = market
+        .edges
+        .iter()
+        .zip(&s.x)
+        .map(|(e, &x)| e.surplus * x)
+        .sum();
+    assert!(
+        (w - welfare.optimum).abs() <= 1e-9 * welfare.optimum.abs().max(1.0),
+        "{tag}: W(x) = {w}, W* = {}",
+        welfare.optimum
+    );
+    let totals = leg_totals(&market, &s.x);
+    for (l, leg) in market.legs.iter().enumerate() {
+        assert!(
+            totals[l] <= leg.max * (1.0 + 1e-9) + 1e-9,
+            "{tag}: leg {l} over capacity"
+        );
+    }
+    // Shares inside each trade's surplus, utilities consistent with them.
+    for (e, edge) in market.edges.iter().enumerate() {
+        let t = edge.surplus * s.x[e];
+        assert!(s.x[e] >= 0.0, "{tag}: negative flow on edge {e}");
+        assert!(
+            s.seller_share[e] >= -1e-9 * t.max(1.0) && s.seller_share[e] <= t + 1e-9 * t.max(1.0),
+            "{tag}: seller share outside the surplus on edge {e}"
+        );
+    }
+    let u = utilities(&market, &s.x, &s.seller_share);
+    for (a, b) in u.iter().zip(&s.utility) {
+        assert!(
+            (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+            "{tag}: utility mismatch"
+        );
+    }
+    // Nash-stable over the whole face of the (single) pattern.
+    let face = pattern_face(&market, &welfare.patterns[s.pattern]);
+    let stable = frontier_stable(&market, &face, &s.utility, &s.p_plus, Deadline::none(), 0)
+        .expect("oracle");
+    assert!(
+        stable,
+        "{tag}: the Nash stage's answer fails the first-order test"
+    );
+    // Plain markets with a positive-surplus edge per party give everyone a share.
+    let traded = s.x.iter().any(|&x| x > 0.0);
+    assert!(traded, "{tag}: no trade");
+}
+
+#[test]
+fn plain_markets_small_are_nash_stable() {
+    for n in [3, 5, 8, 13, 20] {
+        for seed in 0..4 {
+            check(n, n, 1000 + 17 * n as u64 + seed);
+        }
+    }
+}
+
+#[test]
+fn plain_markets_unbalanced_are_nash_stable() {
+    for (s, b) in [(4, 30), (30, 4), (10, 45), (45, 10)] {
+        check(s, b, 77 + s as u64 * 3 + b as u64);
+    }
+}
+
+#[test]
+fn plain_market_medium_is_nash_stable() {
+    check(60, 60, 42 + 60);
+}
