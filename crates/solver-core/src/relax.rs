@@ -186,13 +186,7 @@ pub fn maximise(
             profit: arc_profit,
         };
         let sol = solve_transport(&problem, deadline).map_err(|e| flow_error(e, window_ms))?;
-        let mut x = vec![0.0; market.edges.len()];
-        let mut value = 0.0;
-        for (k, &e) in usable.iter().enumerate() {
-            x[e] = sol.x[k];
-            value += profit[e] * sol.x[k];
-        }
-        let artificial: f64 = sol.x[usable.len()..].iter().sum();
+        let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);
         return Ok(Relaxed {
             x,
             value,
@@ -243,13 +237,7 @@ pub fn maximise(
         row_hi,
     };
     let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
-    let mut x = vec![0.0; market.edges.len()];
-    let mut value = 0.0;
-    for (k, &e) in usable.iter().enumerate() {
-        x[e] = sol.x[k];
-        value += profit[e] * sol.x[k];
-    }
-    let artificial: f64 = sol.x[usable.len()..].iter().sum();
+    let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);
     Ok(Relaxed {
         x,
         value,
@@ -258,6 +246,18 @@ pub fn maximise(
         leg_dual: sol.row_dual[..n_legs].to_vec(),
         ratio_dual: sol.row_dual[n_legs..].iter().map(|&y| y.max(0.0)).collect(),
     })
+}
+
+/// Engine columns back to edges: the flow per edge, its objective without the penalty, and
+/// the flow left on the artificial columns (which follow the usable edges).
+fn unpack(market: &Market, usable: &[usize], profit: &[f64], cols: &[f64]) -> (Vec<f64>, f64, f64) {
+    let mut x = vec![0.0; market.edges.len()];
+    let mut value = 0.0;
+    for (k, &e) in usable.iter().enumerate() {
+        x[e] = cols[k];
+        value += profit[e] * cols[k];
+    }
+    (x, value, cols[usable.len()..].iter().sum())
 }
 
 /// Reduced cost of every edge under leg and ratio duals (<= 0 for a feasible dual).
