@@ -100,8 +100,39 @@ pub fn utilities(market: &Market, x: &[f64], seller_share: &[f64]) -> Vec<f64> {
     u
 }
 
-/// The linear oracle over a face: maximise `Σ π_i u_i`; each edge's surplus goes to the
-/// endpoint with the larger `π` (the buyer on ties).
+/// The linear oracle's LP over a face: maximise `Σ π_i u_i`, i.e. a max-weight flow with edge
+/// weights `max(π_seller, π_buyer) · S_e` (each edge's surplus goes to the endpoint with the
+/// larger `π`).
+fn oracle_lp(
+    market: &Market,
+    face: &Face,
+    profit: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<crate::relax::Relaxed> {
+    maximise(
+        market,
+        &face.leg_lo,
+        &face.leg_hi,
+        Some(&face.edge_allowed),
+        Some(&face.ratio_tight),
+        profit,
+        deadline,
+        window_ms,
+    )
+}
+
+/// The oracle's edge weights `max(π_seller, π_buyer) · S_e`.
+fn oracle_profit(market: &Market, pi: &[f64]) -> Vec<f64> {
+    market
+        .edges
+        .iter()
+        .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
+        .collect()
+}
+
+/// The linear oracle over a face: its flow, seller shares and utilities; each edge's surplus
+/// goes to the endpoint with the larger `π` (the buyer on ties).
 ///
 /// # Errors
 /// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
@@ -112,21 +143,8 @@ pub fn oracle(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
-    let profit: Vec<f64> = market
-        .edges
-        .iter()
-        .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
-        .collect();
-    let r = maximise(
-        market,
-        &face.leg_lo,
-        &face.leg_hi,
-        Some(&face.edge_allowed),
-        Some(&face.ratio_tight),
-        &profit,
-        deadline,
-        window_ms,
-    )?;
+    let profit = oracle_profit(market, pi);
+    let r = oracle_lp(market, face, &profit, deadline, window_ms)?;
     let mut share = vec![0.0; market.edges.len()];
     for (e, edge) in market.edges.iter().enumerate() {
         if r.x[e] > 0.0 && pi[edge.seller] > pi[edge.buyer] {
@@ -319,21 +337,8 @@ fn first_order_probe(
         .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
         .collect();
     let w_sum: f64 = w.iter().sum();
-    let profit: Vec<f64> = market
-        .edges
-        .iter()
-        .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
-        .collect();
-    let r = maximise(
-        market,
-        &face.leg_lo,
-        &face.leg_hi,
-        Some(&face.edge_allowed),
-        Some(&face.ratio_tight),
-        &profit,
-        deadline,
-        window_ms,
-    )?;
+    let profit = oracle_profit(market, &pi);
+    let r = oracle_lp(market, face, &profit, deadline, window_ms)?;
     let mut value = 0.0;
     let mut wanted = vec![false; market.edges.len()];
     let mut near: Vec<(f64, usize)> = Vec::new();
