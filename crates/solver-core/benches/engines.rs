@@ -5,25 +5,11 @@
 //! ~ U(0.6, 1.05)·rate, with a per-resource rate; quantities are whole units.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use nash_solver_core::{solve_lp, solve_transport, Deadline, Lp, Transport};
+use nash_solver_core::{solve_lp, solve_transport, Deadline, Transport};
 
-/// SplitMix64, so the instances are the same on every machine and every run.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        #[allow(clippy::cast_precision_loss)] // 53-bit mantissa draw, exact
-        let u = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-        u
-    }
-    fn range(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * self.unit()
-    }
-}
+#[path = "../tests/engines_support/mod.rs"]
+mod support;
+use support::{transport_to_lp, Rng};
 
 fn market(sellers: usize, buyers: usize, seed: u64) -> Transport {
     let mut rng = Rng(seed);
@@ -51,21 +37,6 @@ fn market(sellers: usize, buyers: usize, seed: u64) -> Transport {
     }
 }
 
-fn as_lp(t: &Transport) -> Lp {
-    let mut rows = vec![Vec::new(); t.node_lo.len()];
-    for (e, &(s, d)) in t.arcs.iter().enumerate() {
-        rows[s].push((e, 1.0));
-        rows[d].push((e, 1.0));
-    }
-    Lp {
-        c: t.profit.clone(),
-        upper: vec![f64::INFINITY; t.arcs.len()],
-        rows,
-        row_lo: t.node_lo.clone(),
-        row_hi: t.node_hi.clone(),
-    }
-}
-
 fn transport(c: &mut Criterion) {
     let mut g = c.benchmark_group("solve_transport");
     for &n in &[20usize, 100, 300] {
@@ -83,7 +54,7 @@ fn transport(c: &mut Criterion) {
     let mut g = c.benchmark_group("solve_lp");
     g.sample_size(10);
     for &n in &[20usize, 100] {
-        let p = as_lp(&market(n, n, 42 + n as u64));
+        let p = transport_to_lp(&market(n, n, 42 + n as u64));
         g.bench_with_input(
             BenchmarkId::from_parameter(format!("{n}x{n}")),
             &p,

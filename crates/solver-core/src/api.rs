@@ -160,25 +160,41 @@ fn deadline_for(challenge: &Challenge, options: &SolveOptions, started: Instant)
     )
 }
 
-/// Solve a challenge: the miner response (§4) as JSON text.
-///
-/// # Errors
-/// The first rule the challenge breaks (code + JSON path), or `DEADLINE_EXCEEDED`.
-pub fn solve_json(challenge_json: &str, options: &SolveOptions) -> Result<String> {
+/// JSON text of a value the engine wrote (serialising its own types cannot fail in practice).
+fn to_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| NashError::internal(e.to_string()))
+}
+
+/// One solve from text to text, timed by stage: what `solve_json` returns and `profile_json`
+/// reports.
+fn solve_text(challenge_json: &str, options: &SolveOptions) -> Result<(String, StageTimings)> {
     let started = Instant::now();
     let challenge = parse_challenge(challenge_json)?;
+    let parse = started.elapsed();
     let deadline = deadline_for(&challenge, options, started);
-    let solution = solve_challenge(&challenge, deadline)?;
+    let (solution, mut timings) = solve_timed(&challenge, deadline)?;
+    let t = Instant::now();
     let value = response_value(
         &challenge,
         &solution,
         &options.miner_hotkey,
         started.elapsed(),
     )?;
+    let text = to_text(&value)?;
+    timings.response = t.elapsed();
+    timings.parse = parse;
     if deadline.passed() {
         return Err(NashError::deadline(challenge.response_window_ms));
     }
-    serde_json::to_string(&value).map_err(|e| NashError::internal(e.to_string()))
+    Ok((text, timings))
+}
+
+/// Solve a challenge: the miner response (§4) as JSON text.
+///
+/// # Errors
+/// The first rule the challenge breaks (code + JSON path), or `DEADLINE_EXCEEDED`.
+pub fn solve_json(challenge_json: &str, options: &SolveOptions) -> Result<String> {
+    solve_text(challenge_json, options).map(|(text, _)| text)
 }
 
 /// Verify responses to one challenge: a JSON array of verdicts (§5), one per response, in order.
@@ -192,8 +208,7 @@ pub fn verify_json(
     options: &VerifyOptions,
 ) -> Result<String> {
     let challenge = parse_challenge(challenge_json)?;
-    let verdicts = verify_challenge(&challenge, responses, options)?;
-    serde_json::to_string(&verdicts).map_err(|e| NashError::internal(e.to_string()))
+    to_text(&verify_challenge(&challenge, responses, options)?)
 }
 
 /// Verify responses to a parsed challenge.
@@ -233,26 +248,5 @@ pub fn validate_json(challenge_json: &str) -> Result<()> {
 /// # Errors
 /// As `solve_json`.
 pub fn profile_json(challenge_json: &str, options: &SolveOptions) -> Result<StageTimings> {
-    let started = Instant::now();
-    let challenge = parse_challenge(challenge_json)?;
-    let parse = started.elapsed();
-    let deadline = deadline_for(&challenge, options, started);
-    let (solution, mut timings) = solve_timed(&challenge, deadline)?;
-    let t = Instant::now();
-    let value = response_value(
-        &challenge,
-        &solution,
-        &options.miner_hotkey,
-        started.elapsed(),
-    )?;
-    let _text = serde_json::to_string(&value).map_err(|e| NashError::internal(e.to_string()))?;
-    timings.response = t.elapsed();
-    timings.parse = parse;
-    Ok(timings)
-}
-
-/// The deadline of a solve started now.
-#[must_use]
-pub fn deadline_from_window(window_ms: u64) -> Instant {
-    Instant::now() + Duration::from_millis(window_ms)
+    solve_text(challenge_json, options).map(|(_, timings)| timings)
 }

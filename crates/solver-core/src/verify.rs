@@ -4,13 +4,12 @@
 //! A bad response is a verdict with `valid: false` and its reasons, never an error: only an
 //! invalid challenge (or a deadline, or a bug) makes `verify` fail.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::certificate;
 use crate::deadline::Deadline;
+use crate::edges::{edge_index, party_index};
 use crate::error::Result;
 use crate::jcs::commitment_hash;
 use crate::limits::{
@@ -110,19 +109,8 @@ fn read(
         errors.push("settlement.trades: missing or not an array".into());
         return None;
     };
-    let mut index: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    for (e, edge) in market.edges.iter().enumerate() {
-        index.insert(
-            (
-                market.parties[edge.seller].id.as_str(),
-                market.parties[edge.buyer].id.as_str(),
-                market.edge_resource(e),
-            ),
-            e,
-        );
-    }
-    let ids: std::collections::HashSet<&str> =
-        market.parties.iter().map(|p| p.id.as_str()).collect();
+    let parties = party_index(market);
+    let index = edge_index(market);
     let mut x = vec![0.0; market.edges.len()];
     let mut share = vec![0.0; market.edges.len()];
     let mut seen = vec![false; market.edges.len()];
@@ -144,16 +132,17 @@ fn read(
             continue;
         };
         for (who, id) in [("seller", seller), ("buyer", buyer)] {
-            if !ids.contains(id) {
+            if !parties.contains_key(id) {
                 errors.push(format!("{path}.{who}: unknown party {id}"));
             }
         }
-        let Some(&e) = index.get(&(seller, buyer, resource)) else {
-            if ids.contains(seller) && ids.contains(buyer) {
-                errors.push(format!(
-                    "{path}: no edge {seller} -> {buyer} for {resource} (wrong resource, a constraint fails, or the surplus is negative)"
-                ));
-            }
+        let (Some(&si), Some(&bi)) = (parties.get(seller), parties.get(buyer)) else {
+            continue;
+        };
+        let Some(&e) = index.get(&(si, bi, resource)) else {
+            errors.push(format!(
+                "{path}: no edge {seller} -> {buyer} for {resource} (wrong resource, a constraint fails, or the surplus is negative)"
+            ));
             continue;
         };
         if seen[e] {

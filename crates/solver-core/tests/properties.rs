@@ -14,7 +14,7 @@ mod common;
 
 use nash_solver_core::challenge::parse_challenge;
 use nash_solver_core::deadline::Deadline;
-use nash_solver_core::edges::build_market;
+use nash_solver_core::edges::{build_market, edge_index, party_index};
 use nash_solver_core::jcs::commitment_hash;
 use nash_solver_core::lp::{solve_lp, Lp};
 use nash_solver_core::market::Market;
@@ -160,6 +160,16 @@ fn generated_markets_are_solved_exactly_and_verified() {
     );
 }
 
+/// The market edge a response trade names, through the engine's own indexes.
+fn edge_of(market: &Market, trade: &Value) -> Option<usize> {
+    let parties = party_index(market);
+    let name = |f: &str| trade[f].as_str().and_then(|id| parties.get(id).copied());
+    let (seller, buyer) = (name("seller")?, name("buyer")?);
+    edge_index(market)
+        .get(&(seller, buyer, trade["resource"].as_str()?))
+        .copied()
+}
+
 /// Rewrite a damaged response's claims to the truth (per the verifier) and its hash, so that
 /// only the damage itself remains to be judged.
 fn with_true_claims(challenge: &str, market: &Market, mut response: Value) -> Value {
@@ -170,14 +180,7 @@ fn with_true_claims(challenge: &str, market: &Market, mut response: Value) -> Va
     response["equilibrium_proof"]["certificate"] = json!({});
     let mut total = std::collections::HashMap::<String, f64>::new();
     for t in response["settlement"]["trades"].as_array().unwrap() {
-        let e = market
-            .edges
-            .iter()
-            .position(|e| {
-                market.parties[e.seller].id == t["seller"].as_str().unwrap()
-                    && market.parties[e.buyer].id == t["buyer"].as_str().unwrap()
-            })
-            .unwrap();
+        let e = edge_of(market, t).unwrap();
         let s = market.edges[e].surplus * t["quantity"].as_f64().unwrap();
         *total
             .entry(t["seller"].as_str().unwrap().into())
@@ -290,12 +293,7 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         // An unfair split: a shared trade's whole surplus moved to its seller. Still on the
         // frontier; not Nash-stable; Q = 0.85.
         let split = trades.iter().position(|t| {
-            let e = market.edges.iter().position(|e| {
-                market.parties[e.seller].id == t["seller"].as_str().unwrap()
-                    && market.parties[e.buyer].id == t["buyer"].as_str().unwrap()
-                    && market.legs[e.supply].resource == t["resource"].as_str().unwrap()
-            });
-            e.is_some_and(|e| {
+            edge_of(&market, t).is_some_and(|e| {
                 let p = t["price_per_unit"].as_f64().unwrap();
                 let edge = &market.edges[e];
                 // The move must be large against the buyer's utility, or the first-order test
@@ -314,15 +312,7 @@ fn damaged_responses_get_the_verdict_the_spec_demands() {
         if let Some(k) = split {
             let mut unfair = good.clone();
             let t = &trades[k];
-            let e = market
-                .edges
-                .iter()
-                .position(|e| {
-                    market.parties[e.seller].id == t["seller"].as_str().unwrap()
-                        && market.parties[e.buyer].id == t["buyer"].as_str().unwrap()
-                        && market.legs[e.supply].resource == t["resource"].as_str().unwrap()
-                })
-                .unwrap();
+            let e = edge_of(&market, t).unwrap();
             unfair["settlement"]["trades"][k]["price_per_unit"] = json!(market.edges[e].ceiling);
             let unfair = with_true_claims(&challenge, &market, unfair);
             let v = verdict(&challenge, &unfair.to_string());

@@ -39,41 +39,9 @@ pub fn fixtures() -> Vec<(String, String, Value)> {
     out
 }
 
-/// SplitMix64: a tiny deterministic generator, so a failing seed reproduces anywhere.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// A price with two decimals in [lo, hi]: coarse on purpose, so that ties happen.
-    pub fn price(&mut self, lo: f64, hi: f64) -> f64 {
-        ((lo + (hi - lo) * self.unit()) * 100.0).round() / 100.0
-    }
-    pub fn qty(&mut self, lo: u32, hi: u32) -> f64 {
-        f64::from(lo + (self.next_u64() % u64::from(hi - lo + 1)) as u32)
-    }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+#[path = "../rng/mod.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// Knobs of the generator.
 #[derive(Clone, Copy, Debug)]
@@ -127,11 +95,11 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             let h = (g + 1 + r.below(resources.len() - 1)) % resources.len();
             let mut p = json!({
                 "intent": "swap",
-                "give": { "resource": resources[g], "quantity": { "max": r.qty(5, 120) }, "price": { "min": r.price(0.5, 2.0) } },
-                "get": { "resource": resources[h], "quantity": { "max": r.qty(5, 120) }, "price": { "max": r.price(0.8, 3.0) } },
+                "give": { "resource": resources[g], "quantity": { "max": r.qty(5, 120) }, "price": { "min": r.cents(0.5, 2.0) } },
+                "get": { "resource": resources[h], "quantity": { "max": r.qty(5, 120) }, "price": { "max": r.cents(0.8, 3.0) } },
             });
             if r.chance(0.5) {
-                p["ratio"] = json!({ "give_per_get_max": r.price(0.3, 2.5) });
+                p["ratio"] = json!({ "give_per_get_max": r.cents(0.3, 2.5) });
             }
             p
         } else if roll < o.swap_chance + o.defer_chance {
@@ -142,7 +110,7 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             };
             let mut p = json!({
                 "intent": "defer", "resource": resources[0], "quantity": { "current": r.qty(10, 150) },
-                "compensation": { "min": r.price(0.05, 0.6), "per": per },
+                "compensation": { "min": r.cents(0.05, 0.6), "per": per },
             });
             if r.chance(0.5) {
                 p["constraints"] = json!([format!("max_defer_hours = {}", 1 + r.below(8))]);
@@ -159,7 +127,7 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             if r.chance(0.4) {
                 attributes["duration_hours"] = json!(1 + r.below(8));
             }
-            json!({ "intent": "buy", "resource": res, "quantity": q, "price": { "max": r.price(0.9, 2.6) } })
+            json!({ "intent": "buy", "resource": res, "quantity": q, "price": { "max": r.cents(0.9, 2.6) } })
         } else {
             let res = *r.pick(&resources);
             let avail = r.qty(5, 400);
@@ -171,7 +139,7 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             if r.chance(0.3) {
                 attributes["latency_ms"] = json!(5 + r.below(90));
             }
-            json!({ "intent": "sell", "resource": res, "quantity": q, "price": { "min": r.price(0.4, 1.9) } })
+            json!({ "intent": "sell", "resource": res, "quantity": q, "price": { "min": r.cents(0.4, 1.9) } })
         };
         party["id"] = json!(id);
         party["attributes"] = attributes;
@@ -185,10 +153,10 @@ pub fn random_challenge(seed: u64, o: GenOptions) -> Value {
             party["constraints"] = json!([c]);
         }
         if r.chance(0.2) {
-            party["preferences"] = json!([{ "when": format!("region = {}", r.pick(&REGIONS)), "bonus": r.price(0.0, 0.3) }]);
+            party["preferences"] = json!([{ "when": format!("region = {}", r.pick(&REGIONS)), "bonus": r.cents(0.0, 0.3) }]);
         }
         if r.chance(0.3) {
-            party["weight"] = json!(r.price(0.5, 3.0));
+            party["weight"] = json!(r.cents(0.5, 3.0));
         }
         parties.push(party);
     }

@@ -6,36 +6,9 @@
 
 use nash_solver_core::{Lp, LpSolution, Transport};
 
-/// SplitMix64: tiny, seedable, and identical on every platform.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn range(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * self.unit()
-    }
-    /// Uniform integer in [a, b].
-    pub fn int(&mut self, a: usize, b: usize) -> usize {
-        a + (self.next_u64() % (b - a + 1) as u64) as usize
-    }
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// A value with two decimals in [a, b].
-    pub fn cents(&mut self, a: f64, b: f64) -> f64 {
-        (self.range(a, b) * 100.0).round() / 100.0
-    }
-}
+#[path = "../rng/mod.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// The transportation problem as a general LP: one column per arc, one row per node.
 pub fn transport_to_lp(t: &Transport) -> Lp {
