@@ -25,6 +25,7 @@
 //! first-order condition; this module only has to land close to the optimum.
 
 use crate::deadline::Deadline;
+use crate::dense_chol::Dense;
 use crate::market::Market;
 use crate::relax::{quantity_scale, Face};
 use crate::sparse_chol::Symbolic;
@@ -80,10 +81,16 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
             }
         }
     }
-    let ratio_row0 = b.len();
-    for (r, _) in market.ratios.iter().enumerate() {
+    // A ratio row whose legs have no usable arc is `0 ≤ 0` (the Nash stage hands in faces of
+    // one component at a time): left out, since an empty row makes the Newton matrix singular.
+    let mut ratio_row: Vec<Option<usize>> = vec![None; market.ratios.len()];
+    for (r, ratio) in market.ratios.iter().enumerate() {
+        if !(has_arc[ratio.give] || has_arc[ratio.get]) {
+            continue;
+        }
+        ratio_row[r] = Some(b.len());
         if !face.ratio_tight[r] {
-            slack_cols.push((ratio_row0 + r, 1.0));
+            slack_cols.push((b.len(), 1.0));
         }
         b.push(0.0);
     }
@@ -93,7 +100,8 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
         for &r in leg_rows[edge.supply].iter().chain(&leg_rows[edge.demand]) {
             col.push((r, 1.0));
         }
-        for (r, ratio) in market.ratios.iter().enumerate() {
+        for (ratio, row) in market.ratios.iter().zip(&ratio_row) {
+            let Some(row) = *row else { continue };
             let mut c = 0.0;
             if edge.supply == ratio.give {
                 c += 1.0;
@@ -102,7 +110,7 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
                 c -= ratio.give_per_get_max;
             }
             if c != 0.0 {
-                col.push((ratio_row0 + r, c));
+                col.push((row, c));
             }
         }
         let credit = (edge.surplus > 0.0).then_some(edge.surplus);
@@ -135,11 +143,72 @@ struct PartyBlock {
     slots: Vec<usize>,
 }
 
-/// The fixed sparse structure of `K = A Q⁻¹ Aᵀ` for one problem, analysed once.
+/// Largest Newton matrix factored densely.
+const DENSE_MAX_ROWS: usize = 600;
+/// A Newton matrix is factored densely when the cliques that build it (columns and party
+/// supports) fill at least this fraction of its lower triangle: on a complete bipartite face
+/// every party's support is the whole other side, the factor is full anyway, and the dense
+/// kernel is several times faster than the sparse one's indirection.
+const DENSE_MIN_FILL: f64 = 0.25;
+
+/// How `K` is stored and factored.
+enum Pattern {
+    Sparse(Symbolic),
+    Dense(Dense),
+}
+
+impl Pattern {
+    fn values(&self) -> Vec<f64> {
+        match self {
+            Self::Sparse(sym) => sym.values().v,
+            Self::Dense(dense) => dense.values(),
+        }
+    }
+
+    fn slot(&self, i: usize, j: usize) -> Option<usize> {
+        match self {
+            Self::Sparse(sym) => sym.slot(i, j),
+            Self::Dense(dense) => dense.slot(i, j),
+        }
+    }
+
+    fn diagonal(&self, i: usize) -> usize {
+        match self {
+            // The sparse storage keeps the diagonal first.
+            Self::Sparse(_) => i,
+            Self::Dense(dense) => dense.diagonal(i),
+        }
+    }
+
+    fn factor(&self, values: &mut Vec<f64>) -> bool {
+        match self {
+            Self::Sparse(sym) => {
+                let mut v = crate::sparse_chol::Values {
+                    v: std::mem::take(values),
+                };
+                let ok = sym.factor(&mut v);
+                *values = v.v;
+                ok
+            }
+            Self::Dense(dense) => dense.factor(values),
+        }
+    }
+
+    fn solve(&self, values: &[f64], rhs: &mut [f64]) {
+        match self {
+            Self::Sparse(sym) => sym.solve_slice(values, rhs),
+            Self::Dense(dense) => dense.solve(values, rhs),
+        }
+    }
+}
+
+/// The fixed structure of `K = A Q⁻¹ Aᵀ` for one problem, analysed once.
 struct Layout {
-    sym: Symbolic,
-    /// Per column: (slot, coefficient product) of every pair of its rows.
-    col_slots: Vec<Vec<(usize, f64)>>,
+    pattern: Pattern,
+    /// Per column `j`: (slot, coefficient product) of every pair of its rows, at
+    /// `col_slots[col_ptr[j]..col_ptr[j + 1]]`.
+    col_slots: Vec<(usize, f64)>,
+    col_ptr: Vec<usize>,
     parties: Vec<PartyBlock>,
 }
 
@@ -165,20 +234,32 @@ impl Layout {
             .iter()
             .map(|col| col.iter().map(|&(r, _)| r).collect::<Vec<usize>>())
             .chain(support.iter().cloned());
-        let sym = Symbolic::from_cliques(m, cliques);
-        let mut col_slots = Vec::with_capacity(p.cols.len());
+        let fill: f64 = p
+            .cols
+            .iter()
+            .map(Vec::len)
+            .chain(support.iter().map(Vec::len))
+            .map(|k| (k * (k + 1) / 2) as f64)
+            .sum();
+        let sym = if m <= DENSE_MAX_ROWS && fill >= DENSE_MIN_FILL * (m * (m + 1) / 2) as f64 {
+            Pattern::Dense(Dense::new(m))
+        } else {
+            Pattern::Sparse(Symbolic::from_cliques(m, cliques))
+        };
+        let mut col_slots = Vec::new();
+        let mut col_ptr = Vec::with_capacity(p.cols.len() + 1);
+        col_ptr.push(0);
         for col in &p.cols {
-            let mut slots = Vec::with_capacity(col.len() * (col.len() + 1) / 2);
             for (k, &(r1, a1)) in col.iter().enumerate() {
-                slots.push((sym.slot(r1, r1)?, a1 * a1));
+                col_slots.push((sym.slot(r1, r1)?, a1 * a1));
                 for &(r2, a2) in &col[k + 1..] {
                     // Both (r1, r2) and (r2, r1) of the symmetric product land in one lower
                     // slot; a repeated row would be the diagonal, counted twice.
                     let twice = if r1 == r2 { 2.0 } else { 1.0 };
-                    slots.push((sym.slot(r1, r2)?, twice * a1 * a2));
+                    col_slots.push((sym.slot(r1, r2)?, twice * a1 * a2));
                 }
             }
-            col_slots.push(slots);
+            col_ptr.push(col_slots.len());
         }
         let mut blocks = Vec::with_capacity(parties);
         for (rows, arcs) in support.iter().zip(&party_arcs) {
@@ -205,8 +286,9 @@ impl Layout {
             });
         }
         Some(Self {
-            sym,
+            pattern: sym,
             col_slots,
+            col_ptr,
             parties: blocks,
         })
     }
@@ -215,7 +297,8 @@ impl Layout {
 /// Solve the Nash program over the face; returns the flow per edge (`x`) and the seller's
 /// share per edge, or `None` if the method did not converge (the caller falls back).
 #[must_use]
-#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (d, owner, cols) at once
+#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (z, v, d, g) at once
+#[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
 pub fn solve(
     market: &Market,
     face: &Face,
@@ -235,14 +318,53 @@ pub fn solve(
     let parties = market.parties.len();
     // Parties whose utility enters the objective.
     let counts = |i: usize| w[i] > 0.0;
+    let layout = Layout::new(&p, m, parties, &counts)?;
+
+    // Flat copies of the columns and owners: the loops below run over them dozens of times
+    // per iteration, so they are laid out for that (no per-access matching or allocation).
+    let mut cptr = Vec::with_capacity(n + 1);
+    let mut crow = Vec::new();
+    let mut cval = Vec::new();
+    cptr.push(0);
+    for col in &p.cols {
+        for &(r, a) in col {
+            crow.push(r);
+            cval.push(a);
+        }
+        cptr.push(crow.len());
+    }
+    // Counted owner per column (usize::MAX: none) and its credit.
+    let mut owner = vec![usize::MAX; n];
+    let mut credit = vec![0.0; n];
+    for (j, o) in p.owner.iter().enumerate() {
+        if let Some((i, c)) = *o {
+            credit[j] = c;
+            if counts(i) {
+                owner[j] = i;
+            }
+        }
+    }
+    let sqrt_w: Vec<f64> = w.iter().map(|x| x.max(0.0).sqrt()).collect();
+    let w_max = w.iter().fold(1.0_f64, |a, &b| a.max(b));
 
     let mut z = vec![0.1; n];
     let mut v = vec![1.0; n]; // duals of z >= 0
     let mut lam = vec![0.0; m];
     let mut u = vec![0.0; parties];
-    let layout = Layout::new(&p, m, parties, &counts)?;
-    let mut kvals = layout.sym.values();
+    let mut kvals = layout.pattern.values();
     let mut h: Vec<f64> = Vec::new();
+    // Per column: g_j = √w_i · c_j / u_i (the rank-one factor of its owner's Hessian block).
+    let mut g = vec![0.0; n];
+    // D⁻¹ (= z / v), g D⁻¹ and 1 / z per column.
+    let mut d = vec![0.0; n];
+    let mut gd = vec![0.0; n];
+    let mut inv_z = vec![0.0; n];
+    let mut r_p = vec![0.0; m];
+    let mut r_d = vec![0.0; n];
+    let mut s_party = vec![1.0; parties];
+    let mut proj = vec![0.0; parties];
+    let mut du = vec![0.0; parties];
+    let mut work = Work::new(n, m);
     // The best iterate by `merit` (how far each residual is above its target), kept because
     // near the optimum the Newton systems become ill-conditioned and a step can undo the
     // progress of the previous ones; the caller's first-order test is the judge anyway.
@@ -253,36 +375,44 @@ pub fn solve(
             break;
         }
         u.iter_mut().for_each(|x| *x = 0.0);
-        for (j, o) in p.owner.iter().enumerate() {
-            if let Some((i, c)) = o {
-                u[*i] += c * z[j];
+        for j in 0..p.arcs {
+            if let Some((i, c)) = p.owner[j] {
+                u[i] += c * z[j];
             }
         }
         if (0..parties).any(|i| counts(i) && u[i] <= 0.0) {
             break;
         }
-        // Residuals.
-        let mut grad = vec![0.0; n];
-        for (j, o) in p.owner.iter().enumerate() {
-            if let Some((i, c)) = o {
-                if counts(*i) {
-                    grad[j] = -w[*i] * c / u[*i];
-                }
-            }
+        for j in 0..n {
+            let i = owner[j];
+            g[j] = if i == usize::MAX {
+                0.0
+            } else {
+                sqrt_w[i] * credit[j] / u[i]
+            };
         }
-        let mut r_p: Vec<f64> = p.b.iter().map(|b| -b).collect();
-        let mut at_lam = vec![0.0; n];
-        for (j, col) in p.cols.iter().enumerate() {
-            for &(r, a) in col {
-                r_p[r] += a * z[j];
-                at_lam[j] += a * lam[r];
+        // Residuals: r_p = A z − b, r_d = ∇f − Aᵀλ − v with ∇f_j = −√w_i · g_j.
+        r_p.iter_mut().zip(&p.b).for_each(|(r, b)| *r = -b);
+        let mut gap = 0.0;
+        let mut rd_norm = 0.0_f64;
+        for j in 0..n {
+            let mut at_lam = 0.0;
+            for k in cptr[j]..cptr[j + 1] {
+                r_p[crow[k]] += cval[k] * z[j];
+                at_lam += cval[k] * lam[crow[k]];
             }
+            let i = owner[j];
+            let grad = if i == usize::MAX {
+                0.0
+            } else {
+                -sqrt_w[i] * g[j]
+            };
+            r_d[j] = grad - at_lam - v[j];
+            rd_norm = rd_norm.max(r_d[j].abs());
+            gap += z[j] * v[j];
         }
-        let r_d: Vec<f64> = (0..n).map(|j| grad[j] - at_lam[j] - v[j]).collect();
-        let gap: f64 = z.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>() / n as f64;
+        gap /= n as f64;
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
-        let rd_norm = r_d.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
-        let w_max = w.iter().fold(1.0_f64, |a, &b| a.max(b));
         let merit = (gap / 1e-14)
             .max(rp_norm / 1e-11)
             .max(rd_norm / (1e-9 * w_max));
@@ -295,40 +425,27 @@ pub fn solve(
         if merit <= 1.0 || stalled > STALL_ITERATIONS {
             break;
         }
-        // Q = D + Σ_i g_i g_iᵀ, D = v / z.
-        let d: Vec<f64> = (0..n).map(|j| v[j] / z[j]).collect();
-        // Per party: g_i entries live on its arcs; s_i = 1 + g_iᵀ D⁻¹ g_i.
-        let mut s_party = vec![1.0; parties];
-        let g = |j: usize| -> Option<(usize, f64)> {
-            p.owner[j].and_then(|(i, c)| counts(i).then(|| (i, w[i].sqrt() * c / u[i])))
-        };
-        for j in 0..p.arcs {
-            if let Some((i, gj)) = g(j) {
-                s_party[i] += gj * gj / d[j];
+        // Q = D + Σ_i g_i g_iᵀ, D = v / z; per party s_i = 1 + g_iᵀ D⁻¹ g_i.
+        s_party.iter_mut().for_each(|x| *x = 1.0);
+        for j in 0..n {
+            // Kept as reciprocals: the directions below use them a dozen times each.
+            inv_z[j] = 1.0 / z[j];
+            d[j] = z[j] / v[j]; // D⁻¹
+            gd[j] = g[j] * d[j];
+            let i = owner[j];
+            if i != usize::MAX {
+                s_party[i] += g[j] * gd[j];
             }
         }
-        let q_inv = |rhs: &[f64]| -> Vec<f64> {
-            let mut proj = vec![0.0; parties];
-            for j in 0..p.arcs {
-                if let Some((i, gj)) = g(j) {
-                    proj[i] += gj * rhs[j] / d[j];
-                }
-            }
-            (0..n)
-                .map(|j| {
-                    let mut out = rhs[j] / d[j];
-                    if let Some((i, gj)) = g(j) {
-                        out -= (gj / d[j]) * proj[i] / s_party[i];
-                    }
-                    out
-                })
-                .collect()
-        };
+        for x in &mut s_party {
+            *x = 1.0 / *x;
+        }
         // K = A D⁻¹ Aᵀ − Σ_i h_i h_iᵀ / s_i, h_i = A D⁻¹ g_i, on the analysed sparse pattern.
-        kvals.v.iter_mut().for_each(|x| *x = 0.0);
-        for (j, slots) in layout.col_slots.iter().enumerate() {
-            for &(slot, coef) in slots {
-                kvals.v[slot] += coef / d[j];
+        kvals.iter_mut().for_each(|x| *x = 0.0);
+        for j in 0..n {
+            let inv = d[j];
+            for &(slot, coef) in &layout.col_slots[layout.col_ptr[j]..layout.col_ptr[j + 1]] {
+                kvals[slot] += coef * inv;
             }
         }
         for (i, party) in layout.parties.iter().enumerate() {
@@ -338,63 +455,54 @@ pub fn solve(
             h.clear();
             h.resize(party.rows, 0.0);
             for &(j, ref local) in &party.arcs {
-                if let Some((_, gj)) = g(j) {
-                    for &(pos, a) in local {
-                        h[pos] += a * gj / d[j];
-                    }
+                let f = gd[j];
+                for &(pos, a) in local {
+                    h[pos] += a * f;
                 }
             }
+            let inv_s = s_party[i];
             let mut k = 0;
             for a in 0..party.rows {
+                let ha = h[a] * inv_s;
                 for b in a..party.rows {
-                    kvals.v[party.slots[k]] -= h[a] * h[b] / s_party[i];
+                    kvals[party.slots[k]] -= ha * h[b];
                     k += 1;
                 }
             }
         }
-        let diag_max = kvals.v[..m].iter().fold(0.0_f64, |a, &b| a.max(b));
-        for x in &mut kvals.v[..m] {
-            *x += 1e-15 * diag_max.max(1.0);
+        let diag_max = (0..m)
+            .map(|r| kvals[layout.pattern.diagonal(r)])
+            .fold(0.0_f64, f64::max);
+        for r in 0..m {
+            kvals[layout.pattern.diagonal(r)] += 1e-15 * diag_max.max(1.0);
         }
-        if !layout.sym.factor(&mut kvals) {
+        if !layout.pattern.factor(&mut kvals) {
             break;
         }
+        let system = System {
+            cptr: &cptr,
+            crow: &crow,
+            cval: &cval,
+            owner: &owner,
+            gd: &gd,
+            d: &d,
+            inv_s: &s_party,
+            inv_z: &inv_z,
+            v: &v,
+            r_d: &r_d,
+            r_p: &r_p,
+            pattern: &layout.pattern,
+            kvals: &kvals,
+        };
         // Predictor (affine) then corrector with Mehrotra's centring.
-        let solve_dir = |r_c: &[f64]| -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-            // rhs1 = −r_d − Z⁻¹ r_c
-            let rhs1: Vec<f64> = (0..n).map(|j| -r_d[j] - r_c[j] / z[j]).collect();
-            let q1 = q_inv(&rhs1);
-            let mut rhs2: Vec<f64> = r_p.iter().map(|x| -x).collect();
-            for (j, col) in p.cols.iter().enumerate() {
-                for &(r, a) in col {
-                    rhs2[r] -= a * q1[j];
-                }
-            }
-            layout.sym.solve(&kvals, &mut rhs2);
-            let dlam = rhs2;
-            let mut at_dlam = vec![0.0; n];
-            for (j, col) in p.cols.iter().enumerate() {
-                for &(r, a) in col {
-                    at_dlam[j] += a * dlam[r];
-                }
-            }
-            let t: Vec<f64> = (0..n).map(|j| rhs1[j] + at_dlam[j]).collect();
-            let dz = q_inv(&t);
-            let dv: Vec<f64> = (0..n).map(|j| (-r_c[j] - v[j] * dz[j]) / z[j]).collect();
-            (dz, dlam, dv)
-        };
-        let step_to_boundary = |x: &[f64], dx: &[f64]| -> f64 {
-            x.iter().zip(dx).fold(
-                1.0_f64,
-                |a, (&xi, &di)| if di < 0.0 { a.min(-xi / di) } else { a },
-            )
-        };
-        let r_c_aff: Vec<f64> = (0..n).map(|j| z[j] * v[j]).collect();
-        let (dz_a, _, dv_a) = solve_dir(&r_c_aff);
-        let a_p = step_to_boundary(&z, &dz_a);
-        let a_d = step_to_boundary(&v, &dv_a);
+        for j in 0..n {
+            work.r_c[j] = z[j] * v[j];
+        }
+        system.direction(&mut work, &mut proj);
+        let a_p = step_to_boundary(&z, &work.dz);
+        let a_d = step_to_boundary(&v, &work.dv);
         let gap_aff: f64 = (0..n)
-            .map(|j| (z[j] + a_p * dz_a[j]) * (v[j] + a_d * dv_a[j]))
+            .map(|j| (z[j] + a_p * work.dz[j]) * (v[j] + a_d * work.dv[j]))
             .sum::<f64>()
             / n as f64;
         // Mehrotra's centring, kept away from 0 while the rows are still far from satisfied:
@@ -403,31 +511,31 @@ pub fn solve(
         if rp_norm > 1e-8 {
             sigma = sigma.max(0.1);
         }
-        let r_c: Vec<f64> = (0..n)
-            .map(|j| z[j] * v[j] + dz_a[j] * dv_a[j] - sigma * gap)
-            .collect();
-        let (dz, dlam, dv) = solve_dir(&r_c);
+        for j in 0..n {
+            work.r_c[j] = z[j] * v[j] + work.dz[j] * work.dv[j] - sigma * gap;
+        }
+        system.direction(&mut work, &mut proj);
         // One step length for primal and dual: the objective is not linear, so the dual step
         // must follow the primal point it belongs to.
-        let mut alpha_p = (0.99 * step_to_boundary(&z, &dz))
-            .min(0.99 * step_to_boundary(&v, &dv))
+        let mut alpha_p = (0.99 * step_to_boundary(&z, &work.dz))
+            .min(0.99 * step_to_boundary(&v, &work.dv))
             .min(1.0);
         // Keep every counted utility positive (the objective's domain).
-        let mut du = vec![0.0; parties];
-        for (j, o) in p.owner.iter().enumerate() {
-            if let Some((i, c)) = o {
-                du[*i] += c * dz[j];
+        du.iter_mut().for_each(|x| *x = 0.0);
+        for j in 0..p.arcs {
+            if let Some((i, c)) = p.owner[j] {
+                du[i] += c * work.dz[j];
             }
         }
         while alpha_p > 1e-12 && (0..parties).any(|i| counts(i) && u[i] + alpha_p * du[i] <= 0.0) {
             alpha_p *= 0.5;
         }
         for j in 0..n {
-            z[j] += alpha_p * dz[j];
-            v[j] += alpha_p * dv[j];
+            z[j] += alpha_p * work.dz[j];
+            v[j] += alpha_p * work.dv[j];
         }
         for r in 0..m {
-            lam[r] += alpha_p * dlam[r];
+            lam[r] += alpha_p * work.dlam[r];
         }
     }
     let z = match best {
@@ -442,4 +550,111 @@ pub fn solve(
         share[e] = market.edges[e].surplus * a;
     }
     Some((x, share))
+}
+
+/// Largest step in `[0, 1]` along `dx` that keeps `x` non-negative.
+fn step_to_boundary(x: &[f64], dx: &[f64]) -> f64 {
+    x.iter().zip(dx).fold(
+        1.0_f64,
+        |a, (&xi, &di)| if di < 0.0 { a.min(-xi / di) } else { a },
+    )
+}
+
+/// Buffers of one Newton direction, reused across iterations.
+struct Work {
+    r_c: Vec<f64>,
+    rhs1: Vec<f64>,
+    q: Vec<f64>,
+    dlam: Vec<f64>,
+    dz: Vec<f64>,
+    dv: Vec<f64>,
+}
+
+impl Work {
+    fn new(n: usize, m: usize) -> Self {
+        Self {
+            r_c: vec![0.0; n],
+            rhs1: vec![0.0; n],
+            q: vec![0.0; n],
+            dlam: vec![0.0; m],
+            dz: vec![0.0; n],
+            dv: vec![0.0; n],
+        }
+    }
+}
+
+/// The factored Newton system of one iteration.
+struct System<'a> {
+    cptr: &'a [usize],
+    crow: &'a [usize],
+    cval: &'a [f64],
+    owner: &'a [usize],
+    /// `g D⁻¹` per column.
+    gd: &'a [f64],
+    /// `D⁻¹` per column.
+    d: &'a [f64],
+    /// `1 / s_i` per party.
+    inv_s: &'a [f64],
+    inv_z: &'a [f64],
+    v: &'a [f64],
+    r_d: &'a [f64],
+    r_p: &'a [f64],
+    pattern: &'a Pattern,
+    kvals: &'a [f64],
+}
+
+#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays at once
+impl System<'_> {
+    /// `out = Q⁻¹ rhs` by Sherman–Morrison per party (`proj` is scratch, one per party).
+    fn q_inv(&self, rhs: &[f64], out: &mut [f64], proj: &mut [f64]) {
+        proj.iter_mut().for_each(|x| *x = 0.0);
+        for j in 0..rhs.len() {
+            let i = self.owner[j];
+            if i != usize::MAX {
+                proj[i] += self.gd[j] * rhs[j];
+            }
+        }
+        for x in proj.iter_mut().zip(self.inv_s) {
+            *x.0 *= x.1;
+        }
+        for j in 0..rhs.len() {
+            let i = self.owner[j];
+            let mut o = rhs[j] * self.d[j];
+            if i != usize::MAX {
+                o -= self.gd[j] * proj[i];
+            }
+            out[j] = o;
+        }
+    }
+
+    /// The direction `(dz, dλ, dv)` for the complementarity residual in `work.r_c`.
+    fn direction(&self, work: &mut Work, proj: &mut [f64]) {
+        let n = self.inv_z.len();
+        // rhs1 = −r_d − Z⁻¹ r_c
+        for j in 0..n {
+            work.rhs1[j] = -self.r_d[j] - work.r_c[j] * self.inv_z[j];
+        }
+        self.q_inv(&work.rhs1, &mut work.q, proj);
+        for (o, r) in work.dlam.iter_mut().zip(self.r_p) {
+            *o = -r;
+        }
+        for j in 0..n {
+            for k in self.cptr[j]..self.cptr[j + 1] {
+                work.dlam[self.crow[k]] -= self.cval[k] * work.q[j];
+            }
+        }
+        self.pattern.solve(self.kvals, &mut work.dlam);
+        // t = rhs1 + Aᵀ dλ, dz = Q⁻¹ t (rhs1 is overwritten by t).
+        for j in 0..n {
+            let mut at = 0.0;
+            for k in self.cptr[j]..self.cptr[j + 1] {
+                at += self.cval[k] * work.dlam[self.crow[k]];
+            }
+            work.rhs1[j] += at;
+        }
+        self.q_inv(&work.rhs1, &mut work.dz, proj);
+        for j in 0..n {
+            work.dv[j] = (-work.r_c[j] - self.v[j] * work.dz[j]) * self.inv_z[j];
+        }
+    }
 }

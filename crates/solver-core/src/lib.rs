@@ -31,6 +31,7 @@ pub mod certificate;
 pub mod challenge;
 pub mod constraint;
 pub mod deadline;
+pub mod dense_chol;
 pub mod edges;
 pub mod error;
 pub mod flow;

@@ -237,8 +237,12 @@ impl Symbolic {
 
     /// Solve `L Lᵀ y = rhs` in place with a factor from `factor`.
     pub fn solve(&self, values: &Values, rhs: &mut [f64]) {
+        self.solve_slice(&values.v, rhs);
+    }
+
+    /// `solve` on the factor's raw values.
+    pub fn solve_slice(&self, v: &[f64], rhs: &mut [f64]) {
         let m = self.m;
-        let v = &values.v;
         let mut y: Vec<f64> = self.perm.iter().map(|&o| rhs[o]).collect();
         for j in 0..m {
             y[j] /= v[j];

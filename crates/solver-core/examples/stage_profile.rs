@@ -1,0 +1,59 @@
+//! Times the settlement stages on the benchmark's GPU-hour markets, many runs per size, and
+//! prints medians and p99: a quick look without criterion, e.g. under `perf record`.
+//!
+//! `cargo run --release -p nash-solver-core --example stage_profile -- SIZE [RUNS] [SEEDS]`;
+//! `NASH_DUMP=/tmp/m` also writes each generated challenge to `/tmp/m-SIZE-SEED.json`.
+
+use std::time::Instant;
+
+use nash_solver_core::{profile_json, SolveOptions};
+
+#[path = "../benches/settlement_market.rs"]
+mod settlement_market;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let runs: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30);
+    let seeds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let mut total = Vec::new();
+    let mut nash = Vec::new();
+    let mut welfare = Vec::new();
+    let mut rest = Vec::new();
+    let mut parse = Vec::new();
+    let mut edges = Vec::new();
+    let mut response = Vec::new();
+    for s in 0..seeds {
+        let text = settlement_market::market(n, n, 42 + n as u64 + s * 1000);
+        if let Ok(path) = std::env::var("NASH_DUMP") {
+            std::fs::write(format!("{path}-{n}-{s}.json"), &text).expect("dump");
+        }
+        for _ in 0..runs {
+            let t = Instant::now();
+            let st = profile_json(&text, &SolveOptions::default()).expect("solve");
+            let all = t.elapsed().as_secs_f64() * 1e3;
+            total.push(all);
+            nash.push(st.nash.as_secs_f64() * 1e3);
+            welfare.push(st.welfare.as_secs_f64() * 1e3);
+            rest.push(all - st.nash.as_secs_f64() * 1e3 - st.welfare.as_secs_f64() * 1e3);
+            parse.push(st.parse.as_secs_f64() * 1e3);
+            edges.push(st.edges.as_secs_f64() * 1e3);
+            response.push(st.response.as_secs_f64() * 1e3);
+        }
+    }
+    for (name, v) in [
+        ("total", total),
+        ("welfare", welfare),
+        ("nash", nash),
+        ("rest", rest),
+        ("parse", parse),
+        ("edges", edges),
+        ("response", response),
+    ] {
+        let mut v = v;
+        v.sort_by(f64::total_cmp);
+        let med = v[v.len() / 2];
+        let p99 = v[((v.len() as f64) * 0.99).ceil() as usize - 1];
+        println!("{n}x{n} {name:8} median {med:9.3} ms  p99 {p99:9.3} ms");
+    }
+}

@@ -1,0 +1,167 @@
+//! Dense Cholesky factorisation for small symmetric positive definite systems whose pattern
+//! is (nearly) full — the Newton matrices of the Nash stage on a complete bipartite face, where
+//! every party trades with every leg of the other side. The sparse factor (`sparse_chol.rs`)
+//! pays for its indirection there and gains nothing; this one keeps the lower triangle
+//! row-major so that each entry of the factor is one contiguous dot product.
+
+/// An `m × m` symmetric matrix stored as its lower triangle, row-major in a full `m × m` array
+/// (`values[i * m + j]`, `j <= i`).
+#[derive(Debug, Clone)]
+pub struct Dense {
+    m: usize,
+}
+
+impl Dense {
+    #[must_use]
+    pub fn new(m: usize) -> Self {
+        Self { m }
+    }
+
+    #[must_use]
+    pub fn dim(&self) -> usize {
+        self.m
+    }
+
+    /// Storage for the matrix's values (and, after `factor`, the factor's).
+    #[must_use]
+    pub fn values(&self) -> Vec<f64> {
+        vec![0.0; self.m * self.m]
+    }
+
+    /// Where entry `(i, j)` (either order) lives.
+    #[must_use]
+    pub fn slot(&self, i: usize, j: usize) -> Option<usize> {
+        (i < self.m && j < self.m).then(|| i.max(j) * self.m + i.min(j))
+    }
+
+    /// Where diagonal entry `i` lives.
+    #[must_use]
+    pub fn diagonal(&self, i: usize) -> usize {
+        i * self.m + i
+    }
+
+    /// Overwrite the lower triangle with `L` (`A = L Lᵀ`). A pivot that is not clearly
+    /// positive (relative to the original diagonal) becomes huge, which drops that direction
+    /// from the solve instead of failing — the same rule as the sparse factor. Returns false
+    /// on a non-finite result.
+    #[must_use]
+    pub fn factor(&self, a: &mut [f64]) -> bool {
+        let m = self.m;
+        if a.len() != m * m {
+            return false;
+        }
+        for j in 0..m {
+            let original = a[j * m + j];
+            let row_j = &a[j * m..j * m + j];
+            let mut d = original - dot(row_j, row_j);
+            if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
+                d = 1e64;
+            }
+            let d = d.sqrt();
+            a[j * m + j] = d;
+            // Column j below the diagonal: L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j].
+            let (upto, rest) = a.split_at_mut((j + 1) * m);
+            let lj = &upto[j * m..j * m + j];
+            for i in j + 1..m {
+                let row_i = &mut rest[(i - j - 1) * m..(i - j) * m];
+                row_i[j] = (row_i[j] - dot(&row_i[..j], lj)) / d;
+            }
+        }
+        a.iter().all(|x| x.is_finite())
+    }
+
+    /// Solve `A x = rhs` in place with the factor from `factor`.
+    pub fn solve(&self, l: &[f64], rhs: &mut [f64]) {
+        let m = self.m;
+        for i in 0..m {
+            let s = rhs[i] - dot(&l[i * m..i * m + i], &rhs[..i]);
+            rhs[i] = s / l[i * m + i];
+        }
+        for i in (0..m).rev() {
+            let xi = rhs[i] / l[i * m + i];
+            rhs[i] = xi;
+            for k in 0..i {
+                rhs[k] -= l[i * m + k] * xi;
+            }
+        }
+    }
+}
+
+/// Dot product with four independent sums (the compiler keeps a single running sum in order
+/// otherwise, which serialises on the add latency).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
+    let chunks = n / 4;
+    for c in 0..chunks {
+        let k = 4 * c;
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+    }
+    for k in 4 * chunks..n {
+        s0 += a[k] * b[k];
+    }
+    (s0 + s1) + (s2 + s3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_dense_spd_systems() {
+        let mut seed = 7_u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) % 2000) as f64 / 1000.0 - 1.0
+        };
+        for m in [1, 2, 3, 5, 8, 31, 64, 97] {
+            // A = B Bᵀ + I is symmetric positive definite.
+            let b: Vec<f64> = (0..m * m).map(|_| next()).collect();
+            let mut full = vec![0.0; m * m];
+            for i in 0..m {
+                for j in 0..m {
+                    full[i * m + j] = (0..m).map(|k| b[i * m + k] * b[j * m + k]).sum::<f64>()
+                        + if i == j { 1.0 } else { 0.0 };
+                }
+            }
+            let dense = Dense::new(m);
+            let mut a = dense.values();
+            for i in 0..m {
+                for j in 0..=i {
+                    let slot = dense.slot(j, i).expect("in range");
+                    a[slot] = full[i * m + j];
+                }
+            }
+            assert!(dense.factor(&mut a));
+            let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).cos()).collect();
+            let mut rhs: Vec<f64> = (0..m)
+                .map(|i| (0..m).map(|j| full[i * m + j] * x[j]).sum())
+                .collect();
+            dense.solve(&a, &mut rhs);
+            for i in 0..m {
+                assert!(
+                    (rhs[i] - x[i]).abs() < 1e-9,
+                    "m={m} i={i}: {} vs {}",
+                    rhs[i],
+                    x[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_singular_direction_is_dropped_not_fatal() {
+        // [[1, 1], [1, 1]] is singular: the second pivot is 0 and becomes huge.
+        let dense = Dense::new(2);
+        let mut a = vec![1.0, 0.0, 1.0, 1.0];
+        assert!(dense.factor(&mut a));
+        let mut rhs = vec![2.0, 2.0];
+        dense.solve(&a, &mut rhs);
+        assert!((rhs[0] - 2.0).abs() < 1e-12 && rhs[1].abs() < 1e-12);
+    }
+}
