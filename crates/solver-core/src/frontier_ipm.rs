@@ -139,8 +139,11 @@ struct PartyBlock {
     rows: usize,
     /// Per arc of the party: its column and (position in the support, coefficient) pairs.
     arcs: Vec<(usize, Vec<(usize, f64)>)>,
-    /// Slots of the pairs `(a, b)`, `a <= b`, of support positions, row by row.
+    /// Slots of the pairs `(a, b)`, `a <= b`, of support positions, row by row (sparse
+    /// storage only: the dense one computes them from `global`).
     slots: Vec<usize>,
+    /// The support rows, ascending.
+    global: Vec<usize>,
 }
 
 /// Largest Newton matrix factored densely.
@@ -263,10 +266,13 @@ impl Layout {
         }
         let mut blocks = Vec::with_capacity(parties);
         for (rows, arcs) in support.iter().zip(&party_arcs) {
-            let mut slots = Vec::with_capacity(rows.len() * (rows.len() + 1) / 2);
-            for (a, &r1) in rows.iter().enumerate() {
-                for &r2 in &rows[a..] {
-                    slots.push(sym.slot(r1, r2)?);
+            let mut slots = Vec::new();
+            if let Pattern::Sparse(_) = sym {
+                slots.reserve(rows.len() * (rows.len() + 1) / 2);
+                for (a, &r1) in rows.iter().enumerate() {
+                    for &r2 in &rows[a..] {
+                        slots.push(sym.slot(r1, r2)?);
+                    }
                 }
             }
             let arcs = arcs
@@ -283,6 +289,7 @@ impl Layout {
                 rows: rows.len(),
                 arcs,
                 slots,
+                global: rows.clone(),
             });
         }
         Some(Self {
@@ -461,12 +468,24 @@ pub fn solve(
                 }
             }
             let inv_s = s_party[i];
-            let mut k = 0;
-            for a in 0..party.rows {
-                let ha = h[a] * inv_s;
-                for b in a..party.rows {
-                    kvals[party.slots[k]] -= ha * h[b];
-                    k += 1;
+            if matches!(layout.pattern, Pattern::Dense(_)) {
+                // Dense storage: entry (row, col), row >= col, at row · m + col; the support
+                // is ascending, so `global[b] >= global[a]`.
+                for a in 0..party.rows {
+                    let ha = h[a] * inv_s;
+                    let col = party.global[a];
+                    for b in a..party.rows {
+                        kvals[party.global[b] * m + col] -= ha * h[b];
+                    }
+                }
+            } else {
+                let mut k = 0;
+                for a in 0..party.rows {
+                    let ha = h[a] * inv_s;
+                    for b in a..party.rows {
+                        kvals[party.slots[k]] -= ha * h[b];
+                        k += 1;
+                    }
                 }
             }
         }

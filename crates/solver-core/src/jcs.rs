@@ -18,35 +18,81 @@ const MAX_DEPTH: usize = 128;
 /// notation for exponents in -7..21, `d.ddde±n` otherwise; `-0` is `0`.
 #[must_use]
 pub fn format_number(x: f64) -> String {
+    let mut out = String::new();
+    write_number(&mut out, x);
+    out
+}
+
+/// A fixed buffer for Rust's `{:e}` text of one `f64` (at most 24 bytes: 17 digits, sign,
+/// point, `e-324`), so that writing a number allocates nothing.
+struct Sci {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl std::fmt::Write for Sci {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Append `x` in ECMAScript `Number.prototype.toString` form.
+pub fn write_number(out: &mut String, x: f64) {
     if x.is_nan() {
-        return "NaN".into();
+        out.push_str("NaN");
+        return;
     }
     if x == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
     if x.is_infinite() {
-        return if x > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
+        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
     }
     // Rust's `{:e}` prints the shortest round-trip digits: `d[.ddd]e<exp>`.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut sci = Sci {
+        buf: [0; 32],
+        len: 0,
+    };
+    if write!(sci, "{:e}", x.abs()).is_err() {
+        // Cannot happen (the text is at most 24 bytes); fall back to an allocation.
+        let text = format!("{:e}", x.abs());
+        sci.len = 0;
+        let _ = sci.write_str(&text);
+    }
+    let text = std::str::from_utf8(&sci.buf[..sci.len]).unwrap_or("0e0");
+    let (mantissa, exp) = text.split_once('e').unwrap_or((text, "0"));
+    let mut digits = [0u8; 24];
+    let mut k = 0;
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if k < digits.len() {
+            digits[k] = b;
+            k += 1;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[..k]).unwrap_or("0");
     let exp: i64 = exp.parse().unwrap_or(0);
-    let k = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    let k = i64::try_from(k).unwrap_or(i64::MAX);
     // ECMAScript's n: the decimal point sits after n digits.
     let n = exp + 1;
-    let mut out = String::new();
     if x < 0.0 {
         out.push('-');
     }
-    let zeros = |c: i64| "0".repeat(usize::try_from(c).unwrap_or(0));
+    let zeros = |out: &mut String, c: i64| {
+        for _ in 0..c.max(0) {
+            out.push('0');
+        }
+    };
     if k <= n && n <= 21 {
-        out.push_str(&digits);
-        out.push_str(&zeros(n - k));
+        out.push_str(digits);
+        zeros(out, n - k);
     } else if 0 < n && n <= 21 {
         let (int, frac) = digits.split_at(usize::try_from(n).unwrap_or(0));
         out.push_str(int);
@@ -54,8 +100,8 @@ pub fn format_number(x: f64) -> String {
         out.push_str(frac);
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
-        out.push_str(&zeros(-n));
-        out.push_str(&digits);
+        zeros(out, -n);
+        out.push_str(digits);
     } else {
         let (first, rest) = digits.split_at(1);
         out.push_str(first);
@@ -66,7 +112,6 @@ pub fn format_number(x: f64) -> String {
         let e = n - 1;
         let _ = write!(out, "e{}{}", if e >= 0 { '+' } else { '-' }, e.abs());
     }
-    out
 }
 
 fn write_string(out: &mut String, s: &str) {
@@ -102,7 +147,7 @@ fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<
                     "JCS has no form for a non-finite number",
                 )
             })?;
-            out.push_str(&format_number(x));
+            write_number(out, x);
         }
         V::String(s) => write_string(out, s),
         V::Array(_) | V::Object(_) if depth >= MAX_DEPTH => {
@@ -124,7 +169,12 @@ fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<
         }
         V::Object(o) => {
             let mut entries: Vec<_> = o.iter().collect();
-            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            // Usually already in order (the map iterates by UTF-8 bytes, which agrees with
+            // UTF-16 unless astral-plane characters meet U+E000..U+FFFF): check before sorting.
+            let utf16 = |a: &str, b: &str| a.encode_utf16().cmp(b.encode_utf16());
+            if !entries.windows(2).all(|p| utf16(p[0].0, p[1].0).is_le()) {
+                entries.sort_by(|(a, _), (b, _)| utf16(a, b));
+            }
             out.push('{');
             for (i, (k, x)) in entries.into_iter().enumerate() {
                 if i > 0 {
@@ -160,8 +210,16 @@ pub fn commitment_hash(
     miner: &str,
     settlement: &serde_json::Value,
 ) -> Result<String> {
-    let doc = serde_json::json!({ "challenge_id": challenge_id, "miner": miner, "settlement": settlement });
-    let text = canonicalize(&doc)?;
+    // The canonical text of {challenge_id, miner, settlement}, written directly (the keys are
+    // already in order) rather than through a copy of the settlement.
+    let mut text = String::with_capacity(256);
+    text.push_str("{\"challenge_id\":");
+    write_string(&mut text, challenge_id);
+    text.push_str(",\"miner\":");
+    write_string(&mut text, miner);
+    text.push_str(",\"settlement\":");
+    write_value(&mut text, settlement, 1)?;
+    text.push('}');
     let digest = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");

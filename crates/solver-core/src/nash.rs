@@ -256,30 +256,37 @@ pub fn nash_for_pattern(
     // 1. Fast path: the welfare stage's allocation, split exactly, already passes the
     //    first-order test (always so when the optimal face is one allocation).
     let first = columns[0].clone();
-    let (gap, probe) = first_order_probe(market, &face, &w, &first.u, deadline, window_ms)?;
-    if gap <= FIRST_ORDER_STOP {
+    let probe = probe_face(market, &face, &w, &first.u, deadline, window_ms)?;
+    if probe.gap <= FIRST_ORDER_STOP {
         return Ok(settlement_of(first, p_plus, index));
     }
     // The face is a product over the connected components of its edge graph (a leg, a ratio
     // row and a utility each belong to one party), and the objective is a sum over parties:
     // each component's Nash program is solved on its own, and the smaller programs are much
-    // cheaper than the whole (the Newton systems grow faster than linearly). The combined
-    // allocation is split exactly and checked over the whole face once more.
+    // cheaper than the whole (the Newton systems grow faster than linearly).
     let components = face_components(market, &face, &w);
-    if components.len() > 1 {
-        if let Some(col) = nash_by_components(
+    let col = if components.len() > 1 {
+        nash_by_components(
             market,
             &face,
             &w,
             &columns,
             &components,
+            &probe,
             deadline,
             window_ms,
-        )? {
-            return Ok(settlement_of(col, p_plus, index));
-        }
-    }
-    let col = nash_on_face(market, &face, &w, columns, probe, deadline, window_ms)?;
+        )?
+    } else {
+        nash_on_face(
+            market,
+            &face,
+            &w,
+            columns,
+            probe.wanted,
+            deadline,
+            window_ms,
+        )?
+    };
     Ok(settlement_of(col, p_plus, index))
 }
 
@@ -368,20 +375,28 @@ fn restrict_column(market: &Market, c: &Column, edges: &[bool]) -> Column {
     Column { u, x, share }
 }
 
-/// Nash per component (see `nash_for_pattern`); `None` when a component's solve or the final
-/// check over the whole face fails (the caller then solves the whole face at once).
+/// Nash per component (see `nash_for_pattern`). A component whose part of the first
+/// allocation already passes the first-order test (read from the whole face's probe) keeps
+/// it; every other one is solved on its own face, where its solve ends with its own test.
+/// The gap over the whole face is the weighted mean of the components' gaps, so the joined
+/// settlement passes when each part does.
+#[allow(clippy::too_many_arguments)] // the face, its parts, and what is known of them so far
 fn nash_by_components(
     market: &Market,
     face: &Face,
     w: &[f64],
     columns: &[Column],
     components: &[Vec<bool>],
+    probe: &Probe,
     deadline: Deadline,
     window_ms: u64,
-) -> Result<Option<Column>> {
-    let mut x = vec![0.0; market.edges.len()];
+) -> Result<Column> {
+    let first = &columns[0];
+    // Edges outside every counted component keep the first allocation (their parties get
+    // nothing in any frontier settlement, so their split does not matter).
+    let mut x = first.x.clone();
+    let mut share = first.share.clone();
     for edges in components {
-        let sub = component_face(market, face, edges);
         let mut in_component = vec![false; market.parties.len()];
         for (e, edge) in market.edges.iter().enumerate() {
             if edges[e] {
@@ -394,26 +409,33 @@ fn nash_by_components(
             .zip(&in_component)
             .map(|(&wi, &inside)| if inside { wi } else { 0.0 })
             .collect();
+        if probe.gap_over(edges, &w_c) <= FIRST_ORDER_STOP {
+            // The first column is the exact split of the first allocation, and the split
+            // separates over components: this part is already right.
+            continue;
+        }
         let cols: Vec<Column> = columns
             .iter()
             .map(|c| restrict_column(market, c, edges))
             .collect();
-        let first = split_allocation(market, &cols[0].x);
-        let (gap, probe) = first_order_probe(market, &sub, &w_c, &first.u, deadline, window_ms)?;
-        let col = if gap <= FIRST_ORDER_STOP {
-            first
-        } else {
-            nash_on_face(market, &sub, &w_c, cols, probe, deadline, window_ms)?
-        };
-        for (xe, (&ce, &inside)) in x.iter_mut().zip(col.x.iter().zip(edges)) {
+        let sub = component_face(market, face, edges);
+        let wanted = probe.wanted.as_ref().map(|wanted| {
+            wanted
+                .iter()
+                .zip(edges)
+                .map(|(&a, &inside)| a && inside)
+                .collect()
+        });
+        let col = nash_on_face(market, &sub, &w_c, cols, wanted, deadline, window_ms)?;
+        for (e, &inside) in edges.iter().enumerate() {
             if inside {
-                *xe = ce;
+                x[e] = col.x[e];
+                share[e] = col.share[e];
             }
         }
     }
-    let col = split_allocation(market, &x);
-    let (gap, _) = first_order_probe(market, face, w, &col.u, deadline, window_ms)?;
-    Ok((gap <= FIRST_ORDER_STOP).then_some(col))
+    let u = utilities(market, &x, &share);
+    Ok(Column { u, x, share })
 }
 
 /// Steps 1b–3 of the method on one face, from the columns found so far (the first is the
@@ -502,9 +524,57 @@ fn first_order_probe(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<(f64, Option<Vec<bool>>)> {
+    let probe = probe_face(market, face, w, u, deadline, window_ms)?;
+    Ok((probe.gap, probe.wanted))
+}
+
+/// What one first-order probe learns: the relative gap, the edges worth adding to an edge
+/// subset, and the oracle's flow and edge weights (from which the gap of any union of the
+/// face's components can be read, the oracle's LP being separable over them).
+struct Probe {
+    gap: f64,
+    wanted: Option<Vec<bool>>,
+    flow: Vec<f64>,
+    profit: Vec<f64>,
+}
+
+impl Probe {
+    /// The relative first-order gap over the edges in `edges` alone, for the counted weights
+    /// `w` of the parties on them.
+    fn gap_over(&self, edges: &[bool], w: &[f64]) -> f64 {
+        if self.flow.is_empty() {
+            return f64::INFINITY;
+        }
+        let value: f64 = (0..edges.len())
+            .filter(|&e| edges[e] && self.flow[e] > 0.0)
+            .map(|e| self.profit[e] * self.flow[e])
+            .sum();
+        let w_sum: f64 = w.iter().sum();
+        if w_sum > 0.0 {
+            value / w_sum - 1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// See `first_order_probe`.
+fn probe_face(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    u: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Probe> {
     let n = market.parties.len();
     if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
-        return Ok((f64::INFINITY, None));
+        return Ok(Probe {
+            gap: f64::INFINITY,
+            wanted: None,
+            flow: Vec::new(),
+            profit: Vec::new(),
+        });
     }
     let pi: Vec<f64> = (0..n)
         .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
@@ -537,7 +607,12 @@ fn first_order_probe(
     for &(_, e) in near.iter().take(market.legs.len() / 4) {
         wanted[e] = true;
     }
-    Ok((gap, Some(wanted)))
+    Ok(Probe {
+        gap,
+        wanted: Some(wanted),
+        flow: r.x,
+        profit,
+    })
 }
 
 /// Largest relative reduced profit (below zero) at which a face edge joins the subset of
