@@ -1,19 +1,20 @@
 //! The engine's entry points as the binding, the CLI and the daemons call them: JSON text in,
 //! JSON text out, one typed error. (Typed entry points live in the modules they concern.)
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use crate::certificate;
 use crate::challenge::{parse_challenge, Challenge};
 use crate::deadline::Deadline;
 use crate::edges::build_market;
 use crate::error::{NashError, Result};
-use crate::jcs::commitment_hash;
+use crate::jcs::{commitment_hash_of_text, write_number, write_string, write_value};
 use crate::market::Market;
 use crate::nash::{solve_nash, Settlement};
-use crate::response::{settlement_json, utility_scores, welfare_of};
+use crate::response::{utility_scores, welfare_of, write_settlement};
 use crate::verify::{judge, verify_responses, Solved, Verdict};
 use crate::welfare::{solve_welfare, Welfare};
 
@@ -114,42 +115,75 @@ fn solve_timed(challenge: &Challenge, deadline: Deadline) -> Result<(Solution, S
     ))
 }
 
-/// The miner response (§4) of a solution.
+/// The miner response (§4) as JSON text, in RFC 8785 canonical form (so that the same
+/// settlement always gives the same bytes, and the settlement's bytes in the response are the
+/// ones the commitment hash was taken over).
 ///
 /// # Errors
-/// `INTERNAL` if the settlement cannot be canonicalised (never expected).
-pub fn response_value(
+/// `INTERNAL` on a non-finite number (never for a settlement the engine produced).
+pub fn response_text(
     challenge: &Challenge,
     solution: &Solution,
     miner_hotkey: &str,
     elapsed: Duration,
-) -> Result<Value> {
+) -> Result<String> {
     let market = &solution.market;
     let s = &solution.settlement;
-    let settlement = settlement_json(market, s);
-    let hash = commitment_hash(&challenge.challenge_id, miner_hotkey, &settlement)?;
+    let mut settlement = String::new();
+    write_settlement(&mut settlement, market, s)?;
+    let hash = commitment_hash_of_text(&challenge.challenge_id, miner_hotkey, &settlement);
     let scores = utility_scores(market, &s.x, &s.utility);
-    let scores: Map<String, Value> = market
-        .parties
-        .iter()
-        .zip(&scores)
-        .map(|(p, &v)| (p.id.clone(), json!(v)))
-        .collect();
     let certificate = certificate::build(market, &solution.welfare.tree, solution.welfare.optimum)
         .unwrap_or_else(|| json!({}));
-    Ok(json!({
-        "challenge_id": challenge.challenge_id,
-        "settlement": settlement,
-        "welfare": solution.settlement_welfare,
-        "equilibrium_proof": {
-            "pareto_optimal": true,
-            "nash_stable": solution.nash_stable,
-            "utility_scores": scores,
-            "certificate": certificate,
-        },
-        "commitment_hash": hash,
-        "response_time_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-    }))
+    let mut out = String::with_capacity(settlement.len() + 64 * market.parties.len() + 512);
+    out.push_str("{\"challenge_id\":");
+    write_string(&mut out, &challenge.challenge_id);
+    out.push_str(",\"commitment_hash\":");
+    write_string(&mut out, &hash);
+    out.push_str(",\"equilibrium_proof\":{\"certificate\":");
+    write_value(&mut out, &certificate, 2)?;
+    out.push_str(",\"nash_stable\":");
+    out.push_str(if solution.nash_stable {
+        "true"
+    } else {
+        "false"
+    });
+    out.push_str(",\"pareto_optimal\":true,\"utility_scores\":{");
+    let mut order: Vec<usize> = (0..market.parties.len()).collect();
+    order.sort_by(|&a, &b| {
+        market.parties[a]
+            .id
+            .encode_utf16()
+            .cmp(market.parties[b].id.encode_utf16())
+    });
+    for (k, &i) in order.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        write_string(&mut out, &market.parties[i].id);
+        out.push(':');
+        finite(&mut out, scores[i])?;
+    }
+    out.push_str("}},\"response_time_ms\":");
+    let _ = write!(
+        out,
+        "{}",
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+    );
+    out.push_str(",\"settlement\":");
+    out.push_str(&settlement);
+    out.push_str(",\"welfare\":");
+    finite(&mut out, solution.settlement_welfare)?;
+    out.push('}');
+    Ok(out)
+}
+
+fn finite(out: &mut String, x: f64) -> Result<()> {
+    if !x.is_finite() {
+        return Err(NashError::internal("a response number is not finite"));
+    }
+    write_number(out, x);
+    Ok(())
 }
 
 fn deadline_for(challenge: &Challenge, options: &SolveOptions, started: Instant) -> Deadline {
@@ -174,13 +208,12 @@ fn solve_text(challenge_json: &str, options: &SolveOptions) -> Result<(String, S
     let deadline = deadline_for(&challenge, options, started);
     let (solution, mut timings) = solve_timed(&challenge, deadline)?;
     let t = Instant::now();
-    let value = response_value(
+    let text = response_text(
         &challenge,
         &solution,
         &options.miner_hotkey,
         started.elapsed(),
     )?;
-    let text = to_text(&value)?;
     timings.response = t.elapsed();
     timings.parse = parse;
     if deadline.passed() {

@@ -114,7 +114,8 @@ pub fn write_number(out: &mut String, x: f64) {
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// Append `s` as a JSON string, escaped as ECMAScript `JSON.stringify` does.
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -134,7 +135,11 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<()> {
+/// Append the canonical text of `v` (`depth`: how deep `v` already sits).
+///
+/// # Errors
+/// `NOT_FINITE` or `INVALID_JSON` (nesting) — a value JCS has no form for.
+pub fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Result<()> {
     use serde_json::Value as V;
     match v {
         V::Null => out.push_str("null"),
@@ -210,15 +215,24 @@ pub fn commitment_hash(
     miner: &str,
     settlement: &serde_json::Value,
 ) -> Result<String> {
-    // The canonical text of {challenge_id, miner, settlement}, written directly (the keys are
-    // already in order) rather than through a copy of the settlement.
-    let mut text = String::with_capacity(256);
+    Ok(commitment_hash_of_text(
+        challenge_id,
+        miner,
+        &canonicalize(settlement)?,
+    ))
+}
+
+/// `commitment_hash` from the settlement's canonical text (what the solver writes directly).
+#[must_use]
+pub fn commitment_hash_of_text(challenge_id: &str, miner: &str, settlement_jcs: &str) -> String {
+    // The canonical text of {challenge_id, miner, settlement}: the keys are already in order.
+    let mut text = String::with_capacity(64 + settlement_jcs.len());
     text.push_str("{\"challenge_id\":");
     write_string(&mut text, challenge_id);
     text.push_str(",\"miner\":");
     write_string(&mut text, miner);
     text.push_str(",\"settlement\":");
-    write_value(&mut text, settlement, 1)?;
+    text.push_str(settlement_jcs);
     text.push('}');
     let digest = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(7 + 64);
@@ -226,7 +240,7 @@ pub fn commitment_hash(
     for byte in digest {
         let _ = write!(out, "{byte:02x}");
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

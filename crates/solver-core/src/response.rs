@@ -1,8 +1,10 @@
 //! The miner's response (§4): trades with per-unit prices, party summaries, welfare, claims,
 //! utility scores, certificate and commitment hash.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
+use crate::error::{NashError, Result};
+use crate::jcs::{write_number, write_string};
 use crate::market::{Market, Side};
 use crate::nash::Settlement;
 
@@ -18,11 +20,37 @@ pub fn trade_price(market: &Market, e: usize, x: f64, seller_share: f64) -> f64 
 /// The `settlement` object: trades in canonical edge order and a summary per trading party.
 #[must_use]
 pub fn settlement_json(market: &Market, s: &Settlement) -> Value {
-    let mut trades = Vec::new();
-    // Per party and side: (quantity, money).
+    let mut text = String::new();
+    // The text is the engine's own (finite numbers, valid JSON); a failure would be a bug
+    // that the tests, which are this function's users, would show as a null settlement.
+    if write_settlement(&mut text, market, s).is_err() {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Per party and side: quantity, money and resource of its trades.
+#[derive(Clone, Default)]
+struct Side3 {
+    quantity: f64,
+    money: f64,
+    resource: String,
+}
+
+/// Append the `settlement` object in RFC 8785 canonical form (keys in UTF-16 order, numbers
+/// in ECMAScript form): the text the commitment hash is taken over, and the text the response
+/// carries, written once and directly (no intermediate JSON tree: at 100×100 building and
+/// dropping that tree cost more than the whole welfare stage).
+///
+/// # Errors
+/// `INTERNAL` when a number is not finite (never for a settlement the engine produced).
+pub fn write_settlement(out: &mut String, market: &Market, s: &Settlement) -> Result<()> {
     let n = market.parties.len();
-    let mut bought = vec![(0.0_f64, 0.0_f64, String::new()); n];
-    let mut sold = vec![(0.0_f64, 0.0_f64, String::new()); n];
+    let mut bought = vec![Side3::default(); n];
+    let mut sold = vec![Side3::default(); n];
+    let mut trades = String::new();
+    trades.push('[');
+    let mut first = true;
     for (e, edge) in market.edges.iter().enumerate() {
         let x = s.x[e];
         if x <= 0.0 {
@@ -30,50 +58,116 @@ pub fn settlement_json(market: &Market, s: &Settlement) -> Value {
         }
         let price = trade_price(market, e, x, s.seller_share[e]);
         let resource = market.edge_resource(e);
-        trades.push(json!({
-            "seller": market.parties[edge.seller].id,
-            "buyer": market.parties[edge.buyer].id,
-            "resource": resource,
-            "quantity": x,
-            "price_per_unit": price,
-        }));
-        bought[edge.buyer].0 += x;
-        bought[edge.buyer].1 += price * x;
-        bought[edge.buyer].2 = resource.to_string();
-        sold[edge.seller].0 += x;
-        sold[edge.seller].1 += price * x;
-        sold[edge.seller].2 = resource.to_string();
+        if !first {
+            trades.push(',');
+        }
+        first = false;
+        trades.push_str("{\"buyer\":");
+        write_string(&mut trades, &market.parties[edge.buyer].id);
+        trades.push_str(",\"price_per_unit\":");
+        number(&mut trades, price)?;
+        trades.push_str(",\"quantity\":");
+        number(&mut trades, x)?;
+        trades.push_str(",\"resource\":");
+        write_string(&mut trades, resource);
+        trades.push_str(",\"seller\":");
+        write_string(&mut trades, &market.parties[edge.seller].id);
+        trades.push('}');
+        let b = &mut bought[edge.buyer];
+        b.quantity += x;
+        b.money += price * x;
+        resource.clone_into(&mut b.resource);
+        let v = &mut sold[edge.seller];
+        v.quantity += x;
+        v.money += price * x;
+        resource.clone_into(&mut v.resource);
     }
-    let mut parties = Map::new();
-    for (i, party) in market.parties.iter().enumerate() {
-        let (bq, bm, br) = &bought[i];
-        let (sq, sm, sr) = &sold[i];
-        if *bq <= 0.0 && *sq <= 0.0 {
+    trades.push(']');
+    // Parties in UTF-16 order of their ids (JCS), which is their (byte) order unless an id
+    // holds characters at or above U+E000.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        market.parties[a]
+            .id
+            .encode_utf16()
+            .cmp(market.parties[b].id.encode_utf16())
+    });
+    let avg = |m: f64, q: f64| if q > 0.0 { m / q } else { 0.0 };
+    out.push_str("{\"parties\":{");
+    let mut first = true;
+    for i in order {
+        let (b, v) = (&bought[i], &sold[i]);
+        if b.quantity <= 0.0 && v.quantity <= 0.0 {
             continue;
         }
-        let avg = |m: f64, q: f64| if q > 0.0 { m / q } else { 0.0 };
-        let summary = match party.action {
-            "buy" => json!({
-                "action": "buy", "resource": br, "quantity": bq, "price_per_unit": avg(*bm, *bq),
-                "total": bm, "utility": s.utility[i],
-            }),
-            "swap" => json!({
-                "action": "swap",
-                "quantity": bq,
-                "price_per_unit": avg(*bm, *bq),
-                "total": sm - bm,
-                "utility": s.utility[i],
-                "gives": { "resource": sr, "quantity": sq, "price_per_unit": avg(*sm, *sq), "total": sm },
-                "gets": { "resource": br, "quantity": bq, "price_per_unit": avg(*bm, *bq), "total": bm },
-            }),
-            action => json!({
-                "action": action, "resource": sr, "quantity": sq, "price_per_unit": avg(*sm, *sq),
-                "total": sm, "utility": s.utility[i],
-            }),
-        };
-        parties.insert(party.id.clone(), summary);
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let party = &market.parties[i];
+        write_string(out, &party.id);
+        out.push_str(":{\"action\":");
+        write_string(out, party.action);
+        if party.action == "swap" {
+            out.push_str(",\"gets\":");
+            leg_summary(out, b)?;
+            out.push_str(",\"gives\":");
+            leg_summary(out, v)?;
+            out.push_str(",\"price_per_unit\":");
+            number(out, avg(b.money, b.quantity))?;
+            out.push_str(",\"quantity\":");
+            number(out, b.quantity)?;
+            out.push_str(",\"total\":");
+            number(out, v.money - b.money)?;
+        } else {
+            let side = if party.action == "buy" { b } else { v };
+            out.push_str(",\"price_per_unit\":");
+            number(out, avg(side.money, side.quantity))?;
+            out.push_str(",\"quantity\":");
+            number(out, side.quantity)?;
+            out.push_str(",\"resource\":");
+            write_string(out, &side.resource);
+            out.push_str(",\"total\":");
+            number(out, side.money)?;
+        }
+        out.push_str(",\"utility\":");
+        number(out, s.utility[i])?;
+        out.push('}');
     }
-    json!({ "trades": trades, "parties": parties })
+    out.push_str("},\"trades\":");
+    out.push_str(&trades);
+    out.push('}');
+    Ok(())
+}
+
+/// `{price_per_unit, quantity, resource, total}` of one side of a swap.
+fn leg_summary(out: &mut String, side: &Side3) -> Result<()> {
+    out.push_str("{\"price_per_unit\":");
+    number(
+        out,
+        if side.quantity > 0.0 {
+            side.money / side.quantity
+        } else {
+            0.0
+        },
+    )?;
+    out.push_str(",\"quantity\":");
+    number(out, side.quantity)?;
+    out.push_str(",\"resource\":");
+    write_string(out, &side.resource);
+    out.push_str(",\"total\":");
+    number(out, side.money)?;
+    out.push('}');
+    Ok(())
+}
+
+/// A finite number in ECMAScript form.
+fn number(out: &mut String, x: f64) -> Result<()> {
+    if !x.is_finite() {
+        return Err(NashError::internal("a settlement number is not finite"));
+    }
+    write_number(out, x);
+    Ok(())
 }
 
 /// `utility_scores` (§3.3): `u_i / U_i`, `U_i` the surplus of the trades party `i` takes part
