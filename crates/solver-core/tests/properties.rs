@@ -366,3 +366,29 @@ fn dominance_among_responses() {
     }
     assert!(seen > 50);
 }
+
+/// Larger generated markets (60–140 parties, every feature): solved and verified with Q = 1.
+/// Slow (minutes), so not in `cargo test`: `cargo test --release -p nash-solver-core --test
+/// properties -- --ignored` (`NASH_LARGE_CASES` sets the count, default 150).
+#[test]
+#[ignore = "slow: larger markets, run on demand"]
+fn larger_generated_markets_are_verified() {
+    let count: u64 = std::env::var("NASH_LARGE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
+    let options = GenOptions {
+        min_parties: 60,
+        max_parties: 140,
+        max_lots: 10,
+        ..GenOptions::default()
+    };
+    for seed in 100_000..100_000 + count {
+        let text = random_challenge(seed, options).to_string();
+        let response = solve_json(&text, &SolveOptions::default())
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let v = verdict(&text, &response);
+        assert_eq!(v["valid"], json!(true), "seed {seed}: {v}");
+        assert_eq!(v["q"].as_f64(), Some(1.0), "seed {seed}: {v}");
+    }
+}
