@@ -2,7 +2,8 @@
 //! prints medians and p99: a quick look without criterion, e.g. under `perf record`.
 //!
 //! `cargo run --release -p nash-solver-core --example stage_profile -- SIZE [RUNS] [SEEDS]`;
-//! `NASH_DUMP=/tmp/m` also writes each generated challenge to `/tmp/m-SIZE-SEED.json`.
+//! `NASH_DUMP=/tmp/m` also writes each generated challenge to `/tmp/m-SIZE-SEED.json`;
+//! `stage_profile FILE.json` solves one challenge file and prints the response.
 
 use std::time::Instant;
 
@@ -13,6 +14,15 @@ mod settlement_market;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args.get(1).filter(|a| a.ends_with(".json")) {
+        // A challenge file: solve it once and print the response.
+        let text = std::fs::read_to_string(path).expect("read the challenge");
+        match nash_solver_core::solve_json(&text, &SolveOptions::default()) {
+            Ok(response) => println!("{response}"),
+            Err(e) => eprintln!("{e}"),
+        }
+        return;
+    }
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
     let runs: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30);
     let seeds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1);

@@ -34,10 +34,14 @@ use crate::sparse_chol::Symbolic;
 const MAX_ITERATIONS: usize = 200;
 /// Give up after this many iterations without a better iterate.
 const STALL_ITERATIONS: usize = 12;
+/// A step may take a counted utility down by at most this fraction of it.
+const U_STEP_KEEP: f64 = 0.9;
 /// The best iterate is returned when every residual is within this factor of its target
-/// (gap 1e-11, rows 1e-8 of the quantity scale): close enough for the exact split and the
-/// first-order test, which decide.
-const ACCEPT_MERIT: f64 = 1e3;
+/// (gap 1e-9, rows 1e-6 of the quantity scale, the caller's face check holds them to half of
+/// §3's tolerance): the exact split and the first-order test decide. On faces with lots and
+/// ratios the Newton systems can lose the rows near the end (measured: rows stuck at 1.3e-7
+/// while the gap fell to 1e-17); such an iterate still splits to a Nash-stable settlement.
+const ACCEPT_MERIT: f64 = 1e5;
 
 struct Problem {
     /// Sparse columns: (row, coefficient).
@@ -548,8 +552,14 @@ pub fn solve(
                 du[i] += c * work.dz[j];
             }
         }
-        while alpha_p > 1e-12 && (0..parties).any(|i| counts(i) && u[i] + alpha_p * du[i] <= 0.0) {
-            alpha_p *= 0.5;
+        // Fraction to the boundary on the utilities too: `w/u` is the gradient, and a step
+        // that takes a utility close to 0 leaves the next dual residual at the scale of the
+        // new, huge gradient; the method then stalls (measured: 5 of 1,500 larger generated
+        // markets, all solved directly once steps keep 10% of every utility).
+        for i in 0..parties {
+            if counts(i) && du[i] < 0.0 {
+                alpha_p = alpha_p.min(U_STEP_KEEP * u[i] / -du[i]);
+            }
         }
         for j in 0..n {
             z[j] += alpha_p * work.dz[j];
