@@ -3,7 +3,8 @@
 //!
 //! `cargo run --release -p nash-solver-core --example stage_profile -- SIZE [RUNS] [SEEDS]`;
 //! `NASH_DUMP=/tmp/m` also writes each generated challenge to `/tmp/m-SIZE-SEED.json`;
-//! `stage_profile FILE.json` solves one challenge file and prints the response.
+//! `stage_profile FILE.json [RUNS]` solves one challenge file and prints the response (or,
+//! with RUNS, times it).
 
 use std::time::Instant;
 
@@ -15,11 +16,31 @@ mod settlement_market;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(path) = args.get(1).filter(|a| a.ends_with(".json")) {
-        // A challenge file: solve it once and print the response.
+        // A challenge file: solve it once and print the response, or time RUNS solves.
         let text = std::fs::read_to_string(path).expect("read the challenge");
-        match nash_solver_core::solve_json(&text, &SolveOptions::default()) {
-            Ok(response) => println!("{response}"),
-            Err(e) => eprintln!("{e}"),
+        let runs: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(0);
+        if runs == 0 {
+            match nash_solver_core::solve_json(&text, &SolveOptions::default()) {
+                Ok(response) => println!("{response}"),
+                Err(e) => eprintln!("{e}"),
+            }
+            return;
+        }
+        let mut nash = Vec::new();
+        let mut total = Vec::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let st = profile_json(&text, &SolveOptions::default()).expect("solve");
+            total.push(t.elapsed().as_secs_f64() * 1e3);
+            nash.push(st.nash.as_secs_f64() * 1e3);
+        }
+        for (name, mut v) in [("total", total), ("nash", nash)] {
+            v.sort_by(f64::total_cmp);
+            let p99 = v[((v.len() as f64) * 0.99).ceil() as usize - 1];
+            println!(
+                "{path} {name:6} median {:9.3} ms  p99 {p99:9.3} ms",
+                v[v.len() / 2]
+            );
         }
         return;
     }

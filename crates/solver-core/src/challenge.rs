@@ -145,6 +145,9 @@ fn invalid_json(message: impl Into<String>) -> NashError {
     NashError::new(ErrorCode::InvalidJson, "$", message)
 }
 
+/// Objects up to this many keys look duplicates up by a linear scan.
+const LINEAR_KEYS: usize = 16;
+
 struct Reader<'a> {
     text: &'a str,
     b: &'a [u8],
@@ -181,7 +184,10 @@ impl<'a> Reader<'a> {
             Some(b'{') => {
                 self.pos += 1;
                 let mut entries: Vec<(String, Json)> = Vec::new();
-                let mut seen: HashMap<String, usize> = HashMap::new();
+                // Duplicate keys (the last one wins): a linear scan while the object is small
+                // (every object of a challenge), an index once it grows, so that a hostile
+                // object of 100,000 keys stays linear.
+                let mut seen: Option<HashMap<String, usize>> = None;
                 self.skip_ws();
                 if self.eat("}") {
                     return Ok(Json::Obj(entries));
@@ -197,11 +203,26 @@ impl<'a> Reader<'a> {
                         return Err(self.err("expected `:`"));
                     }
                     let v = self.value(depth + 1)?;
-                    if let Some(&i) = seen.get(&key) {
+                    let found = match &seen {
+                        Some(index) => index.get(&key).copied(),
+                        None => entries.iter().position(|(k, _)| *k == key),
+                    };
+                    if let Some(i) = found {
                         entries[i].1 = v;
                     } else {
-                        seen.insert(key.clone(), entries.len());
+                        if let Some(index) = &mut seen {
+                            index.insert(key.clone(), entries.len());
+                        }
                         entries.push((key, v));
+                        if seen.is_none() && entries.len() > LINEAR_KEYS {
+                            seen = Some(
+                                entries
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, (k, _))| (k.clone(), i))
+                                    .collect(),
+                            );
+                        }
                     }
                     self.skip_ws();
                     if self.eat(",") {

@@ -88,9 +88,14 @@ impl Dense {
 }
 
 /// Dot product with four independent sums (the compiler keeps a single running sum in order
-/// otherwise, which serialises on the add latency).
+/// otherwise, which serialises on the add latency); short rows (the Newton matrices of small
+/// components) take a plain loop.
+#[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
+    if n < 8 {
+        return a[..n].iter().zip(&b[..n]).map(|(x, y)| x * y).sum();
+    }
     let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
     let chunks = n / 4;
     for c in 0..chunks {
