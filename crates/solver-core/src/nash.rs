@@ -480,7 +480,7 @@ fn nash_on_face(
     let mut near_miss = false;
     if let Some((x, _)) = ipm.filter(|(x, _)| on_face(market, face, x)) {
         let col = split_allocation(market, &x);
-        let (gap, _) = first_order_probe(market, face, w, &col.u, deadline, window_ms)?;
+        let gap = probe_face(market, face, w, &col.u, deadline, window_ms)?.gap;
         if gap <= FIRST_ORDER_STOP {
             return Ok(col);
         }
@@ -544,26 +544,12 @@ fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
     }
 }
 
-/// Relative first-order gap `(max_face Σ π u' − Σ w) / Σ w` at `u`, `π = w / u`, and the
-/// face edges worth adding to an edge subset: the oracle's support, plus (on markets without
-/// ratio rows, where the leg duals alone price an edge) the edges whose reduced profit is
-/// nearest zero — the edges `u*` is likely to need next. `None` when some
-/// counted party is at zero.
-fn first_order_probe(
-    market: &Market,
-    face: &Face,
-    w: &[f64],
-    u: &[f64],
-    deadline: Deadline,
-    window_ms: u64,
-) -> Result<(f64, Option<Vec<bool>>)> {
-    let probe = probe_face(market, face, w, u, deadline, window_ms)?;
-    Ok((probe.gap, probe.wanted))
-}
-
-/// What one first-order probe learns: the relative gap, the edges worth adding to an edge
-/// subset, and the oracle's flow and edge weights (from which the gap of any union of the
-/// face's components can be read, the oracle's LP being separable over them).
+/// What one first-order probe learns: the relative gap `(max_face Σ π u' − Σ w) / Σ w` at
+/// `u`, `π = w / u`; the face edges worth adding to an edge subset — the oracle's support, plus
+/// (on markets without ratio rows, where the leg duals alone price an edge) the edges whose
+/// reduced profit is nearest zero, the edges `u*` is likely to need next (`None` when some
+/// counted party is at zero); and the oracle's flow and edge weights, from which the gap of any
+/// union of the face's components can be read (the oracle's LP separates over them).
 struct Probe {
     gap: f64,
     wanted: Option<Vec<bool>>,
@@ -591,7 +577,7 @@ impl Probe {
     }
 }
 
-/// See `first_order_probe`.
+/// The first-order probe of `u` over a face (see `Probe`).
 fn probe_face(
     market: &Market,
     face: &Face,
@@ -703,7 +689,9 @@ fn edge_generation(
             return Ok(None);
         }
         let col = split_allocation(market, &x);
-        let (gap, next) = first_order_probe(market, face, w, &col.u, deadline, window_ms)?;
+        let Probe {
+            gap, wanted: next, ..
+        } = probe_face(market, face, w, &col.u, deadline, window_ms)?;
         if gap <= FIRST_ORDER_STOP {
             return Ok(Some(col));
         }
@@ -782,7 +770,7 @@ fn column_generation(
             Err(MasterError::Numerical) => {
                 let best = best_column(market, w, columns);
                 let gap = if best.u.len() == market.parties.len() {
-                    first_order_probe(market, face, w, &best.u, deadline, window_ms)?.0
+                    probe_face(market, face, w, &best.u, deadline, window_ms)?.gap
                 } else {
                     f64::INFINITY
                 };
@@ -823,7 +811,7 @@ fn column_generation(
         }
     }
     let exact = split_allocation(market, &x);
-    let (exact_gap, _) = first_order_probe(market, face, w, &exact.u, deadline, window_ms)?;
+    let exact_gap = probe_face(market, face, w, &exact.u, deadline, window_ms)?.gap;
     if exact_gap <= FIRST_ORDER_STOP {
         return Ok((exact, exact_gap));
     }
@@ -836,7 +824,7 @@ fn column_generation(
         x,
         share,
     };
-    let (mixed_gap, _) = first_order_probe(market, face, w, &mixed.u, deadline, window_ms)?;
+    let mixed_gap = probe_face(market, face, w, &mixed.u, deadline, window_ms)?.gap;
     Ok(if mixed_gap < exact_gap {
         (mixed, mixed_gap)
     } else {

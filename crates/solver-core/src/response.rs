@@ -120,15 +120,8 @@ pub fn write_settlement(out: &mut String, market: &Market, s: &Settlement) -> Re
             out.push_str(",\"total\":");
             number(out, v.money - b.money)?;
         } else {
-            let side = if party.action == "buy" { b } else { v };
-            out.push_str(",\"price_per_unit\":");
-            number(out, avg(side.money, side.quantity))?;
-            out.push_str(",\"quantity\":");
-            number(out, side.quantity)?;
-            out.push_str(",\"resource\":");
-            write_string(out, &side.resource);
-            out.push_str(",\"total\":");
-            number(out, side.money)?;
+            out.push(',');
+            side_fields(out, if party.action == "buy" { b } else { v })?;
         }
         out.push_str(",\"utility\":");
         number(out, s.utility[i])?;
@@ -142,7 +135,15 @@ pub fn write_settlement(out: &mut String, market: &Market, s: &Settlement) -> Re
 
 /// `{price_per_unit, quantity, resource, total}` of one side of a swap.
 fn leg_summary(out: &mut String, side: &Side3) -> Result<()> {
-    out.push_str("{\"price_per_unit\":");
+    out.push('{');
+    side_fields(out, side)?;
+    out.push('}');
+    Ok(())
+}
+
+/// `"price_per_unit":…,"quantity":…,"resource":…,"total":…` of one side (keys in order).
+fn side_fields(out: &mut String, side: &Side3) -> Result<()> {
+    out.push_str("\"price_per_unit\":");
     number(
         out,
         if side.quantity > 0.0 {
@@ -157,7 +158,6 @@ fn leg_summary(out: &mut String, side: &Side3) -> Result<()> {
     write_string(out, &side.resource);
     out.push_str(",\"total\":");
     number(out, side.money)?;
-    out.push('}');
     Ok(())
 }
 
