@@ -15,7 +15,8 @@
 //!    support and near-tight edges until the test passes over the whole component) with the
 //!    whole component as the fallback. Each component's solve ends with the first-order test
 //!    over its own face; one probe of the whole face decides which components already pass.
-//!    The gap over the whole face is the weighted mean of the components' gaps.
+//!    The gap over the whole face is the weighted mean of the components' gaps. Large
+//!    components are solved on scoped threads (`NASH_THREADS`), joined in order.
 //! 4. Column generation (last resort): the master problem (`master.rs`) maximises the Nash
 //!    product over the convex hull of the columns found so far; the oracle — a max-weight flow
 //!    on the optimal face with weights `max(π_buyer, π_seller)·S_e`, `π = w/u` — either proves
@@ -400,6 +401,7 @@ fn nash_by_components(
     // nothing in any frontier settlement, so their split does not matter).
     let mut x = first.x.clone();
     let mut share = first.share.clone();
+    let mut jobs = Vec::new();
     for edges in components {
         let mut in_component = vec![false; market.parties.len()];
         for (e, edge) in market.edges.iter().enumerate() {
@@ -422,7 +424,6 @@ fn nash_by_components(
             .iter()
             .map(|c| restrict_column(market, c, edges))
             .collect();
-        let sub = component_face(market, face, edges);
         let wanted = probe.wanted.as_ref().map(|wanted| {
             wanted
                 .iter()
@@ -430,7 +431,42 @@ fn nash_by_components(
                 .map(|(&a, &inside)| a && inside)
                 .collect()
         });
-        let col = nash_on_face(market, &sub, &w_c, cols, wanted, deadline, window_ms)?;
+        jobs.push(ComponentJob {
+            edges,
+            face: component_face(market, face, edges),
+            w: w_c,
+            columns: cols,
+            wanted,
+        });
+    }
+    let solve = |job: ComponentJob| {
+        nash_on_face(
+            market,
+            &job.face,
+            &job.w,
+            job.columns,
+            job.wanted,
+            deadline,
+            window_ms,
+        )
+    };
+    let edges_of: Vec<&[bool]> = jobs.iter().map(|j| j.edges).collect();
+    let arcs: usize = edges_of
+        .iter()
+        .map(|edges| 2 * edges.iter().filter(|&&a| a).count())
+        .sum();
+    let threads = worker_threads().min(jobs.len());
+    let results: Vec<Result<Column>> = if threads > 1 && arcs >= PARALLEL_MIN_ARCS {
+        in_parallel(jobs, threads, &solve)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(NashError::internal("a component was not solved"))))
+            .collect()
+    } else {
+        jobs.into_iter().map(solve).collect()
+    };
+    // Joined in component order whatever finished first: the bytes do not depend on threads.
+    for (edges, col) in edges_of.into_iter().zip(results) {
+        let col = col?;
         for (e, &inside) in edges.iter().enumerate() {
             if inside {
                 x[e] = col.x[e];
@@ -440,6 +476,67 @@ fn nash_by_components(
     }
     let u = utilities(market, &x, &share);
     Ok(Column { u, x, share })
+}
+
+/// One component's Nash program, ready to solve on its own.
+struct ComponentJob<'a> {
+    edges: &'a [bool],
+    face: Face,
+    w: Vec<f64>,
+    columns: Vec<Column>,
+    wanted: Option<Vec<bool>>,
+}
+
+/// Components are solved on several threads when together they have at least this many owner
+/// arcs (below it, starting threads costs more than the solves: a 20×20 market's three
+/// components take about 0.1 ms each).
+const PARALLEL_MIN_ARCS: usize = 2000;
+
+/// Threads for independent components: `NASH_THREADS` when set (1 turns parallelism off, e.g.
+/// for a miner that already solves several challenges at once), else the machine's.
+fn worker_threads() -> usize {
+    std::env::var("NASH_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// `solve` over every job on `threads` scoped threads; results in job order (`None` only if a
+/// job never ran). A panic in a worker reaches the caller when the scope ends (the binding
+/// turns it into an error).
+fn in_parallel<J: Send, R: Send>(
+    jobs: Vec<J>,
+    threads: usize,
+    solve: &(dyn Fn(J) -> R + Sync),
+) -> Vec<Option<R>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let n = jobs.len();
+    let queue: Vec<Mutex<Option<J>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let slots: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let job = queue[k].lock().ok().and_then(|mut j| j.take());
+                if let Some(job) = job {
+                    let r = solve(job);
+                    if let Ok(mut slot) = slots[k].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.into_inner().ok().flatten())
+        .collect()
 }
 
 /// Steps 1b–3 of the method on one face, from the columns found so far (the first is the

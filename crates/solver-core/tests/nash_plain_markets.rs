@@ -1,8 +1,9 @@
 //! The Nash stage on plain markets (additive surplus, no constraints): the optimal face holds
 //! every transport plan with the same leg totals, so the welfare allocation's split fails the
-//! first-order test and the stage must bargain over the whole face (edge generation over
-//! sparse edge subsets, `nash.rs`). Every answer is checked independently: on the frontier
-//! (welfare `W*`, leg bounds), and Nash-stable by the same first-order test the verifier uses.
+//! first-order test and the stage must bargain over the whole face (per connected component:
+//! an interior-point solve or edge generation, `nash.rs`). Every answer is checked
+//! independently: on the frontier (welfare `W*`, leg bounds), and Nash-stable by the same
+//! first-order test the verifier uses.
 
 use nash_solver_core::challenge::parse_challenge;
 use nash_solver_core::deadline::Deadline;
@@ -94,4 +95,22 @@ fn plain_markets_unbalanced_are_nash_stable() {
 #[test]
 fn plain_market_medium_is_nash_stable() {
     check(60, 60, 42 + 60);
+}
+
+/// 100×100 has three components large enough to be solved on several threads (when the
+/// machine has them): the answer is stable, and byte-identical from one solve to the next
+/// (the components are joined in order, whatever finishes first).
+#[test]
+fn plain_market_large_is_nash_stable_and_deterministic() {
+    check(100, 100, 42 + 100);
+    let text = gen::market(100, 100, 42 + 100);
+    let options = nash_solver_core::SolveOptions::default();
+    let strip = |r: String| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(&r).expect("JSON response");
+        v.as_object_mut().map(|o| o.remove("response_time_ms"));
+        v
+    };
+    let a = strip(nash_solver_core::solve_json(&text, &options).expect("solve"));
+    let b = strip(nash_solver_core::solve_json(&text, &options).expect("solve"));
+    assert_eq!(a, b);
 }
