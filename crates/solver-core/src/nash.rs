@@ -29,7 +29,7 @@
 
 use crate::deadline::Deadline;
 use crate::error::{NashError, Result};
-use crate::limits::abs_tol;
+use crate::limits::{abs_tol, NASH_STABILITY_TOL};
 use crate::market::Market;
 use crate::master::{solve_master, MasterError};
 use crate::relax::{leg_bounds, maximise, optimal_face, quantity_scale, surplus_scale, Face};
@@ -605,8 +605,8 @@ fn nash_on_face(
 }
 
 /// A first-order gap below which an interior-point result is polished by column generation
-/// rather than solved again by edge generation (§3.2's validators accept 1e-6).
-const NEAR_MISS: f64 = 1e-6;
+/// rather than solved again by edge generation: what §3.2's validators accept.
+const NEAR_MISS: f64 = NASH_STABILITY_TOL;
 
 /// True when a flow respects the face's leg bounds and ratios and uses only its edges: a guard
 /// on the interior-point result before it is trusted. The bounds hold to half of §3's
