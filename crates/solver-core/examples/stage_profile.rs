@@ -34,13 +34,8 @@ fn main() {
             total.push(t.elapsed().as_secs_f64() * 1e3);
             nash.push(st.nash.as_secs_f64() * 1e3);
         }
-        for (name, mut v) in [("total", total), ("nash", nash)] {
-            v.sort_by(f64::total_cmp);
-            let p99 = v[((v.len() as f64) * 0.99).ceil() as usize - 1];
-            println!(
-                "{path} {name:6} median {:9.3} ms  p99 {p99:9.3} ms",
-                v[v.len() / 2]
-            );
+        for (name, v) in [("total", total), ("nash", nash)] {
+            report(path, name, v);
         }
         return;
     }
@@ -81,10 +76,14 @@ fn main() {
         ("edges", edges),
         ("response", response),
     ] {
-        let mut v = v;
-        v.sort_by(f64::total_cmp);
-        let med = v[v.len() / 2];
-        let p99 = v[((v.len() as f64) * 0.99).ceil() as usize - 1];
-        println!("{n}x{n} {name:8} median {med:9.3} ms  p99 {p99:9.3} ms");
+        report(&format!("{n}x{n}"), name, v);
     }
+}
+
+/// One line: median and p99 (nearest rank) of times in ms.
+fn report(label: &str, name: &str, mut v: Vec<f64>) {
+    v.sort_by(f64::total_cmp);
+    let med = v[v.len() / 2];
+    let p99 = v[((v.len() as f64) * 0.99).ceil() as usize - 1];
+    println!("{label} {name:8} median {med:9.3} ms  p99 {p99:9.3} ms");
 }

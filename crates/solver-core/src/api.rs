@@ -14,7 +14,7 @@ use crate::error::{NashError, Result};
 use crate::jcs::{commitment_hash_of_text, write_number, write_string, write_value};
 use crate::market::Market;
 use crate::nash::{solve_nash, Settlement};
-use crate::response::{utility_scores, welfare_of, write_settlement};
+use crate::response::{parties_in_key_order, utility_scores, welfare_of, write_settlement};
 use crate::verify::{judge, verify_responses, Solved, Verdict};
 use crate::welfare::{solve_welfare, Welfare};
 
@@ -149,14 +149,7 @@ pub fn response_text(
         "false"
     });
     out.push_str(",\"pareto_optimal\":true,\"utility_scores\":{");
-    let mut order: Vec<usize> = (0..market.parties.len()).collect();
-    order.sort_by(|&a, &b| {
-        market.parties[a]
-            .id
-            .encode_utf16()
-            .cmp(market.parties[b].id.encode_utf16())
-    });
-    for (k, &i) in order.iter().enumerate() {
+    for (k, &i) in parties_in_key_order(market).iter().enumerate() {
         if k > 0 {
             out.push(',');
         }

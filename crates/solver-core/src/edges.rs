@@ -433,18 +433,8 @@ mod tests {
         let (sv, dv) = (supply_attrs(s), demand_attrs(b));
         let view = layered(&c, &sv, &dv);
         let owned = edge_attrs(&c, s, b);
-        let names = [
-            "region",
-            "buyer_region",
-            "latency_ms",
-            "hours",
-            "seller",
-            "buyer",
-            "gpu",
-            "tier",
-            "x",
-        ];
-        for name in names {
+        // Every computed name, the supply party's own ones, and one nobody has.
+        for name in COMPUTED.iter().chain(&["gpu", "tier", "x"]) {
             assert_eq!(view.get(name), owned.get(name), "{name}");
         }
         assert_eq!(

@@ -386,9 +386,9 @@ pub fn solve(
             break;
         }
         u.iter_mut().for_each(|x| *x = 0.0);
-        for j in 0..p.arcs {
-            if let Some((i, c)) = p.owner[j] {
-                u[i] += c * z[j];
+        for j in 0..n {
+            if owner[j] != usize::MAX {
+                u[owner[j]] += credit[j] * z[j];
             }
         }
         if (0..parties).any(|i| counts(i) && u[i] <= 0.0) {
@@ -547,9 +547,9 @@ pub fn solve(
             .min(1.0);
         // Keep every counted utility positive (the objective's domain).
         du.iter_mut().for_each(|x| *x = 0.0);
-        for j in 0..p.arcs {
-            if let Some((i, c)) = p.owner[j] {
-                du[i] += c * work.dz[j];
+        for j in 0..n {
+            if owner[j] != usize::MAX {
+                du[owner[j]] += credit[j] * work.dz[j];
             }
         }
         // Fraction to the boundary on the utilities too: `w/u` is the gradient, and a step

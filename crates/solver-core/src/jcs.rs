@@ -135,6 +135,12 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The order of object keys in canonical text: by UTF-16 code units.
+#[must_use]
+pub fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
 /// Append the canonical text of `v` (`depth`: how deep `v` already sits).
 ///
 /// # Errors
@@ -176,9 +182,11 @@ pub fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) -> Res
             let mut entries: Vec<_> = o.iter().collect();
             // Usually already in order (the map iterates by UTF-8 bytes, which agrees with
             // UTF-16 unless astral-plane characters meet U+E000..U+FFFF): check before sorting.
-            let utf16 = |a: &str, b: &str| a.encode_utf16().cmp(b.encode_utf16());
-            if !entries.windows(2).all(|p| utf16(p[0].0, p[1].0).is_le()) {
-                entries.sort_by(|(a, _), (b, _)| utf16(a, b));
+            if !entries
+                .windows(2)
+                .all(|p| key_order(p[0].0, p[1].0).is_le())
+            {
+                entries.sort_by(|(a, _), (b, _)| key_order(a, b));
             }
             out.push('{');
             for (i, (k, x)) in entries.into_iter().enumerate() {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::error::{NashError, Result};
-use crate::jcs::{write_number, write_string};
+use crate::jcs::{key_order, write_number, write_string};
 use crate::market::{Market, Side};
 use crate::nash::Settlement;
 
@@ -83,15 +83,7 @@ pub fn write_settlement(out: &mut String, market: &Market, s: &Settlement) -> Re
         resource.clone_into(&mut v.resource);
     }
     trades.push(']');
-    // Parties in UTF-16 order of their ids (JCS), which is their (byte) order unless an id
-    // holds characters at or above U+E000.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
-        market.parties[a]
-            .id
-            .encode_utf16()
-            .cmp(market.parties[b].id.encode_utf16())
-    });
+    let order = parties_in_key_order(market);
     let avg = |m: f64, q: f64| if q > 0.0 { m / q } else { 0.0 };
     out.push_str("{\"parties\":{");
     let mut first = true;
@@ -131,6 +123,15 @@ pub fn write_settlement(out: &mut String, market: &Market, s: &Settlement) -> Re
     out.push_str(&trades);
     out.push('}');
     Ok(())
+}
+
+/// Party indices in the canonical order of their ids as object keys (JCS: UTF-16 order, which
+/// is the parties' own byte order unless an id holds characters at or above U+E000).
+#[must_use]
+pub fn parties_in_key_order(market: &Market) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..market.parties.len()).collect();
+    order.sort_by(|&a, &b| key_order(&market.parties[a].id, &market.parties[b].id));
+    order
 }
 
 /// `{price_per_unit, quantity, resource, total}` of one side of a swap.
