@@ -27,6 +27,7 @@
 //! for 100 agents (`shared/notes/solver-ideas.md`). The benchmarks decide the rest.
 
 pub mod api;
+pub mod bipartite_ipm;
 pub mod certificate;
 pub mod challenge;
 pub mod constraint;

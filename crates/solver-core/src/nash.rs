@@ -566,7 +566,11 @@ fn nash_on_face(
     }
     // 2. The interior-point solve of the whole program, then the exact split of its
     //    allocation: directly on a small face, after edge generation on a large one.
-    let ipm = crate::frontier_ipm::solve(market, face, w, deadline);
+    let ipm = match crate::bipartite_ipm::Grid::of(market, face) {
+        Some(grid) => crate::bipartite_ipm::solve(market, face, &grid, w, deadline)
+            .or_else(|| crate::frontier_ipm::solve(market, face, w, deadline)),
+        None => crate::frontier_ipm::solve(market, face, w, deadline),
+    };
     // An interior point keeps every usable edge slightly positive: drop the dust (far below
     // any tolerance of §3) so that the settlement lists only real trades.
     let dust = 1e-9 * quantity_scale(market);

@@ -9,7 +9,7 @@ use nash_solver_core::challenge::parse_challenge;
 use nash_solver_core::deadline::Deadline;
 use nash_solver_core::edges::build_market;
 use nash_solver_core::market::Market;
-use nash_solver_core::nash::{pattern_face, solve_nash, utilities};
+use nash_solver_core::nash::{p_plus_over_face, pattern_face, solve_nash, utilities};
 use nash_solver_core::stability::frontier_stable;
 use nash_solver_core::welfare::{leg_totals, solve_welfare};
 
@@ -113,4 +113,85 @@ fn plain_market_large_is_nash_stable_and_deterministic() {
     let a = strip(nash_solver_core::solve_json(&text, &options).expect("solve"));
     let b = strip(nash_solver_core::solve_json(&text, &options).expect("solve"));
     assert_eq!(a, b);
+}
+
+/// Utilities of the exact Nash split of an allocation.
+fn split_utilities(market: &Market, x: &[f64]) -> Vec<f64> {
+    use nash_solver_core::split::{nash_split, Trade};
+    let weights: Vec<f64> = market.parties.iter().map(|p| p.weight).collect();
+    let trades: Vec<Trade> = market
+        .edges
+        .iter()
+        .zip(x)
+        .filter(|(e, &x)| x > 0.0 && e.surplus * x > 0.0)
+        .map(|(e, &x)| Trade {
+            seller: e.seller,
+            buyer: e.buyer,
+            surplus: e.surplus * x,
+        })
+        .collect();
+    let mut u = nash_split(&weights, &trades).utility;
+    u.resize(market.parties.len(), 0.0);
+    u
+}
+
+/// Every component of a plain market's optimal face (one per resource) is a complete
+/// bipartite graph of single-leg parties: the dense layout (`bipartite_ipm.rs`) takes it, and
+/// lands where the general interior-point method lands — the exact splits of the two
+/// allocations give the same utilities, and the dense one passes the first-order test.
+#[test]
+fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
+    use nash_solver_core::{bipartite_ipm, frontier_ipm};
+    let mut grids = 0;
+    for (n, seed) in [(4, 1), (7, 2), (12, 3), (20, 4), (33, 5), (45, 6)] {
+        let market = market(n, n + seed as usize % 3, 500 + seed);
+        let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
+        let face = pattern_face(&market, &welfare.patterns[0]);
+        for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
+            let mut part = face.clone();
+            for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
+                *ok = *ok && market.edge_resource(e) == resource;
+            }
+            // The counted parties: those some settlement of the face gives a positive utility.
+            let zero = vec![0.0; market.parties.len()];
+            let p_plus = p_plus_over_face(&market, &part, &zero, Deadline::none(), 0).expect("P+");
+            let w: Vec<f64> = (0..market.parties.len())
+                .map(|i| {
+                    if p_plus[i] {
+                        market.parties[i].weight
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            if w.iter().filter(|&&x| x > 0.0).count() < 3 {
+                continue;
+            }
+            let tag = format!("{n} seed {seed} {resource}");
+            let grid = bipartite_ipm::Grid::of(&market, &part)
+                .unwrap_or_else(|| panic!("{tag}: a plain component is a grid"));
+            grids += 1;
+            let (x_general, _) = frontier_ipm::solve(&market, &part, &w, Deadline::none())
+                .unwrap_or_else(|| panic!("{tag}: general solve"));
+            let (x_dense, _) = bipartite_ipm::solve(&market, &part, &grid, &w, Deadline::none())
+                .unwrap_or_else(|| panic!("{tag}: dense solve"));
+            let u_dense = split_utilities(&market, &x_dense);
+            let u_general = split_utilities(&market, &x_general);
+            let scale = u_general.iter().fold(0.0_f64, |a, &b| a.max(b));
+            for (i, (a, b)) in u_dense.iter().zip(&u_general).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-6 * scale,
+                    "{tag}: party {i} gets {a} (dense) and {b} (general)"
+                );
+            }
+            let counted: Vec<bool> = w.iter().map(|&x| x > 0.0).collect();
+            let stable = frontier_stable(&market, &part, &u_dense, &counted, Deadline::none(), 0)
+                .expect("oracle");
+            assert!(
+                stable,
+                "{tag}: the dense solve's split fails the first-order test"
+            );
+        }
+    }
+    assert!(grids >= 12, "only {grids} components were tested");
 }

@@ -1,0 +1,659 @@
+//! The interior-point method of `frontier_ipm.rs`, laid out densely for a face that is a
+//! (nearly) complete bipartite graph between parties of one leg each.
+//!
+//! On plain markets every component of the optimal face is such a graph: with additive
+//! surplus (`v_d − c_s`) every trading seller and buyer of a resource can trade with each other
+//! at the competitive price, so all their pairs are on the face. The general method reaches
+//! every arc through index arrays and adds each party's rank-one block entry by entry; here the
+//! pair `(i, j)` (seller row `i`, buyer row `j`) lives at `i · n_b + j` of flat arrays, the
+//! loops run over contiguous memory without indirection, and the Newton matrix
+//!
+//! ```text
+//!   K = A Q⁻¹ Aᵀ = [ K_ss  K_bsᵀ ]    K_ss = diag(·) − G_β diag(1/s_b) G_βᵀ
+//!                  [ K_bs  K_bb  ]    K_bb = diag(·) − G_αᵀ diag(1/s_s) G_α
+//! ```
+//!
+//! is formed from dot products of rows (`G_α`, `G_β`: the arcs' `g D⁻¹`, seller × buyer; the
+//! seller side is kept transposed for that). The iteration is the general one — same start,
+//! centring, step rules, merit and acceptance (`frontier_ipm`'s constants and functions) — so a
+//! face solved here lands on the same optimum; only the arithmetic is arranged differently.
+//! Pairs missing from the face keep `z = v = 0` and `D⁻¹ = 1/z = 0`, so every term they could
+//! add to a sum is zero.
+
+use crate::deadline::Deadline;
+use crate::dense_chol::Dense;
+use crate::frontier_ipm::{
+    centring, merit, step_to_boundary, ACCEPT_MERIT, MAX_ITERATIONS, STALL_ITERATIONS, U_STEP_KEEP,
+};
+use crate::market::{Market, Side};
+use crate::relax::{quantity_scale, Face};
+
+/// Smallest share of the seller × buyer pairs that must be on the face for the dense layout:
+/// below it the general method's sparse storage does less work.
+const MIN_DENSITY: f64 = 0.5;
+
+/// Largest number of rows (parties) laid out densely: the dense factor grows with the cube.
+const MAX_ROWS: usize = 600;
+
+/// A face that the dense layout can take: its seller and buyer legs, and the edge of each pair.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    supply: Vec<usize>,
+    demand: Vec<usize>,
+    /// Edge per pair `i · n_b + j`, `usize::MAX` where the pair is not on the face.
+    edge: Vec<usize>,
+}
+
+impl Grid {
+    /// The grid of a face, or `None` when the face is not of this shape: a party with two legs
+    /// on it (a swap), a ratio row on its legs, a leg whose total may range over `[lo, hi]`
+    /// with `lo > 0` (two rows), too few pairs, or too many parties.
+    #[must_use]
+    pub fn of(market: &Market, face: &Face) -> Option<Self> {
+        let n_legs = market.legs.len();
+        let mut has_arc = vec![false; n_legs];
+        let mut arcs = 0_usize;
+        for (edge, _) in market
+            .edges
+            .iter()
+            .zip(&face.edge_allowed)
+            .filter(|(_, &ok)| ok)
+        {
+            has_arc[edge.supply] = true;
+            has_arc[edge.demand] = true;
+            arcs += 1;
+        }
+        if arcs == 0
+            || market
+                .ratios
+                .iter()
+                .any(|r| has_arc[r.give] || has_arc[r.get])
+        {
+            return None;
+        }
+        let scale = quantity_scale(market);
+        let mut position = vec![usize::MAX; n_legs];
+        let mut seen = vec![false; market.parties.len()];
+        let (mut supply, mut demand) = (Vec::new(), Vec::new());
+        for (l, leg) in market.legs.iter().enumerate() {
+            if !has_arc[l] {
+                continue;
+            }
+            if std::mem::replace(&mut seen[leg.party], true) {
+                return None;
+            }
+            let (lo, hi) = (face.leg_lo[l] / scale, face.leg_hi[l] / scale);
+            if !fixed(lo, hi) && lo > 0.0 {
+                return None;
+            }
+            let side = match leg.side {
+                Side::Supply => &mut supply,
+                Side::Demand => &mut demand,
+            };
+            position[l] = side.len();
+            side.push(l);
+        }
+        let (ns, nb) = (supply.len(), demand.len());
+        if ns + nb > MAX_ROWS || (arcs as f64) < MIN_DENSITY * (ns * nb) as f64 {
+            return None;
+        }
+        let mut edge = vec![usize::MAX; ns * nb];
+        for (e, ed) in market.edges.iter().enumerate() {
+            if face.edge_allowed[e] {
+                let k = position[ed.supply] * nb + position[ed.demand];
+                if edge[k] != usize::MAX {
+                    return None;
+                }
+                edge[k] = e;
+            }
+        }
+        Some(Self {
+            supply,
+            demand,
+            edge,
+        })
+    }
+}
+
+/// A leg whose total the face fixes (the general method's test, on scaled bounds).
+fn fixed(lo: f64, hi: f64) -> bool {
+    hi - lo <= 1e-12 * hi.abs().max(1.0)
+}
+
+/// Primal and dual variables of the pairs' two owner arcs (`α`: surplus to the seller, `β`: to
+/// the buyer) and of the rows' slacks, in one shape so the loops treat them alike.
+#[derive(Clone)]
+struct Vars {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    s: Vec<f64>,
+}
+
+impl Vars {
+    fn zeros(pairs: usize, m: usize) -> Self {
+        Self {
+            a: vec![0.0; pairs],
+            b: vec![0.0; pairs],
+            s: vec![0.0; m],
+        }
+    }
+
+    fn step_to_boundary(&self, d: &Self) -> f64 {
+        step_to_boundary(&self.a, &d.a)
+            .min(step_to_boundary(&self.b, &d.b))
+            .min(step_to_boundary(&self.s, &d.s))
+    }
+
+    fn dot(&self, o: &Self) -> f64 {
+        dot(&self.a, &o.a) + dot(&self.b, &o.b) + dot(&self.s, &o.s)
+    }
+
+    /// `self += t · d`
+    fn add_scaled(&mut self, t: f64, d: &Self) {
+        for (x, y) in [
+            (&mut self.a, &d.a),
+            (&mut self.b, &d.b),
+            (&mut self.s, &d.s),
+        ] {
+            x.iter_mut().zip(y).for_each(|(x, y)| *x += t * y);
+        }
+    }
+}
+
+/// Four-lane dot product: the same additions in the same order on every machine.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut s = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            s[l] += x[l] * y[l];
+        }
+    }
+    for (x, y) in ra.iter().zip(rb) {
+        s[0] += x * y;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// The per-iteration quantities of one Newton system: `D⁻¹`, `g D⁻¹` (the seller side also
+/// transposed, buyer × seller), `1/z`, and `1/s` per party.
+struct System {
+    ns: usize,
+    nb: usize,
+    d: Vars,
+    gd: Vars,
+    gda_t: Vec<f64>,
+    inv_z: Vars,
+    inv_ss: Vec<f64>,
+    inv_sb: Vec<f64>,
+    dense: Dense,
+    k: Vec<f64>,
+}
+
+#[allow(clippy::needless_range_loop)] // `i` addresses a row of several pair arrays at once
+impl System {
+    /// `out = Q⁻¹ rhs`: Sherman–Morrison per party (each party's rank-one block is its own).
+    fn q_inv(&self, rhs: &Vars, out: &mut Vars, pb: &mut [f64]) {
+        let (ns, nb) = (self.ns, self.nb);
+        pb.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            for ((p, g), x) in pb.iter_mut().zip(&self.gd.b[r.clone()]).zip(&rhs.b[r]) {
+                *p += g * x;
+            }
+        }
+        pb.iter_mut().zip(&self.inv_sb).for_each(|(p, s)| *p *= s);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            let pa = dot(&self.gd.a[r.clone()], &rhs.a[r.clone()]) * self.inv_ss[i];
+            let out_a = &mut out.a[r.clone()];
+            for ((o, x), (d, g)) in out_a
+                .iter_mut()
+                .zip(&rhs.a[r.clone()])
+                .zip(self.d.a[r.clone()].iter().zip(&self.gd.a[r.clone()]))
+            {
+                *o = x * d - g * pa;
+            }
+            let out_b = &mut out.b[r.clone()];
+            for (((o, x), (d, g)), p) in out_b
+                .iter_mut()
+                .zip(&rhs.b[r.clone()])
+                .zip(self.d.b[r.clone()].iter().zip(&self.gd.b[r]))
+                .zip(pb.iter())
+            {
+                *o = x * d - g * p;
+            }
+        }
+        for ((o, x), d) in out.s.iter_mut().zip(&rhs.s).zip(&self.d.s) {
+            *o = x * d;
+        }
+    }
+
+    /// `A v` per row (seller rows, then buyer rows), into `out`.
+    fn rows(&self, v: &Vars, out: &mut [f64]) {
+        let (ns, nb) = (self.ns, self.nb);
+        out.iter_mut().zip(&v.s).for_each(|(o, s)| *o = *s);
+        let (sellers, buyers) = out.split_at_mut(ns);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            let (a, b) = (&v.a[r.clone()], &v.b[r]);
+            let mut sum = 0.0;
+            for ((o, x), y) in buyers.iter_mut().zip(a).zip(b) {
+                *o += x + y;
+                sum += x + y;
+            }
+            sellers[i] += sum;
+        }
+    }
+
+    /// `out = rhs + Aᵀ λ` (every arc of pair `(i, j)` is in rows `i` and `n_s + j`; a slack in
+    /// its own row).
+    fn plus_at(&self, rhs: &Vars, lam: &[f64], out: &mut Vars) {
+        let (ns, nb) = (self.ns, self.nb);
+        let (ls, lb) = lam.split_at(ns);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            for (((oa, ob), (xa, xb)), l) in out.a[r.clone()]
+                .iter_mut()
+                .zip(&mut out.b[r.clone()])
+                .zip(rhs.a[r.clone()].iter().zip(&rhs.b[r]))
+                .zip(lb)
+            {
+                let at = ls[i] + l;
+                *oa = xa + at;
+                *ob = xb + at;
+            }
+        }
+        for ((o, x), l) in out.s.iter_mut().zip(&rhs.s).zip(lam) {
+            *o = x + l;
+        }
+    }
+}
+
+/// Buffers of one direction, reused across iterations.
+struct Work {
+    rc: Vars,
+    rhs: Vars,
+    q: Vars,
+    dz: Vars,
+    dv: Vars,
+    dlam: Vec<f64>,
+    pb: Vec<f64>,
+}
+
+/// Solve the Nash program over a grid face; the flow per edge and the seller's share per edge,
+/// or `None` when the method did not converge (the caller falls back to the general method).
+#[must_use]
+#[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
+#[allow(clippy::needless_range_loop)] // `i` addresses a row of several pair arrays at once
+pub fn solve(
+    market: &Market,
+    face: &Face,
+    grid: &Grid,
+    w: &[f64],
+    deadline: Deadline,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (ns, nb) = (grid.supply.len(), grid.demand.len());
+    let (pairs, m) = (ns * nb, ns + nb);
+    let scale = quantity_scale(market);
+    let party = |l: usize| market.legs[l].party;
+    let root_w = |l: usize| w[party(l)].max(0.0).sqrt();
+    let (sw_s, sw_b): (Vec<f64>, Vec<f64>) = (
+        grid.supply.iter().map(|&l| root_w(l)).collect(),
+        grid.demand.iter().map(|&l| root_w(l)).collect(),
+    );
+    // Per pair: on the face (1) or not (0), and the surplus credited by each owner arc (0 when
+    // its owner does not count or the edge has no surplus).
+    let mut mask = vec![0.0; pairs];
+    let (mut ca, mut cb) = (vec![0.0; pairs], vec![0.0; pairs]);
+    for (k, &e) in grid.edge.iter().enumerate() {
+        if e == usize::MAX {
+            continue;
+        }
+        mask[k] = 1.0;
+        let surplus = market.edges[e].surplus;
+        if surplus > 0.0 {
+            ca[k] = if sw_s[k / nb] > 0.0 { surplus } else { 0.0 };
+            cb[k] = if sw_b[k % nb] > 0.0 { surplus } else { 0.0 };
+        }
+    }
+    let mut bound = vec![0.0; m];
+    let mut slack = vec![0.0; m];
+    for (r, &l) in grid.supply.iter().chain(&grid.demand).enumerate() {
+        let (lo, hi) = (face.leg_lo[l] / scale, face.leg_hi[l] / scale);
+        bound[r] = hi;
+        if !fixed(lo, hi) {
+            slack[r] = 1.0;
+        }
+    }
+    let n_vars = 2.0 * mask.iter().sum::<f64>() + slack.iter().sum::<f64>();
+    let w_max = w.iter().fold(1.0_f64, |a, &b| a.max(b));
+    // The general method's start: z = 0.1, v = 1 on every variable (here: every present one).
+    let present = Vars {
+        a: mask.clone(),
+        b: mask.clone(),
+        s: slack.clone(),
+    };
+    let mut z = present.clone();
+    z.add_scaled(-0.9, &present);
+    let mut v = present.clone();
+    let mut lam = vec![0.0; m];
+
+    let mut sys = System {
+        ns,
+        nb,
+        d: Vars::zeros(pairs, m),
+        gd: Vars::zeros(pairs, m),
+        gda_t: vec![0.0; pairs],
+        inv_z: Vars::zeros(pairs, m),
+        inv_ss: vec![0.0; ns],
+        inv_sb: vec![0.0; nb],
+        dense: Dense::new(m),
+        k: vec![0.0; m * m],
+    };
+    let mut work = Work {
+        rc: Vars::zeros(pairs, m),
+        rhs: Vars::zeros(pairs, m),
+        q: Vars::zeros(pairs, m),
+        dz: Vars::zeros(pairs, m),
+        dv: Vars::zeros(pairs, m),
+        dlam: vec![0.0; m],
+        pb: vec![0.0; nb],
+    };
+    let mut g = Vars::zeros(pairs, m);
+    let mut r_d = Vars::zeros(pairs, m);
+    let mut r_p = vec![0.0; m];
+    let (mut us, mut ub) = (vec![0.0; ns], vec![0.0; nb]);
+    let (mut inv_us, mut inv_ub) = (vec![0.0; ns], vec![0.0; nb]);
+    let (mut dus, mut dub) = (vec![0.0; ns], vec![0.0; nb]);
+    let mut scaled = vec![0.0; pairs];
+    let mut col = vec![0.0; nb];
+    let mut best: Option<(f64, Vars)> = None;
+    let mut stalled = 0;
+    for _ in 0..MAX_ITERATIONS {
+        if deadline.passed() {
+            break;
+        }
+        // Utilities of the counted parties, which must stay positive.
+        ub.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            us[i] = dot(&ca[r.clone()], &z.a[r.clone()]);
+            for ((u, c), x) in ub.iter_mut().zip(&cb[r.clone()]).zip(&z.b[r]) {
+                *u += c * x;
+            }
+        }
+        let positive = |sw: &[f64], u: &[f64]| sw.iter().zip(u).all(|(&s, &u)| s == 0.0 || u > 0.0);
+        if !positive(&sw_s, &us) || !positive(&sw_b, &ub) {
+            break;
+        }
+        for (inv, (&s, &u)) in inv_us.iter_mut().zip(sw_s.iter().zip(&us)) {
+            *inv = if s > 0.0 { s / u } else { 0.0 };
+        }
+        for (inv, (&s, &u)) in inv_ub.iter_mut().zip(sw_b.iter().zip(&ub)) {
+            *inv = if s > 0.0 { s / u } else { 0.0 };
+        }
+        // g = √w · c / u per arc (`inv_u` holds √w / u); the gradient is −√w · g.
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            for (o, c) in g.a[r.clone()].iter_mut().zip(&ca[r.clone()]) {
+                *o = c * inv_us[i];
+            }
+            for ((o, c), inv) in g.b[r.clone()].iter_mut().zip(&cb[r]).zip(&inv_ub) {
+                *o = c * inv;
+            }
+        }
+        // Residuals: r_p = A z − b, r_d = ∇f − Aᵀλ − v (zero on missing pairs).
+        sys.rows(&z, &mut r_p);
+        r_p.iter_mut().zip(&bound).for_each(|(r, b)| *r -= b);
+        let (ls, lb) = lam.split_at(ns);
+        let mut rd_norm = 0.0_f64;
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            let (sa, li) = (sw_s[i], ls[i]);
+            for (k, j) in r.clone().zip(0..nb) {
+                let at = li + lb[j];
+                let da = mask[k] * (-sa * g.a[k] - at) - v.a[k];
+                let db = mask[k] * (-sw_b[j] * g.b[k] - at) - v.b[k];
+                r_d.a[k] = da;
+                r_d.b[k] = db;
+                rd_norm = rd_norm.max(da.abs()).max(db.abs());
+            }
+        }
+        for ((o, (&p, &l)), &vs) in r_d.s.iter_mut().zip(slack.iter().zip(&lam)).zip(&v.s) {
+            *o = -p * l - vs;
+            rd_norm = rd_norm.max(o.abs());
+        }
+        let gap = z.dot(&v) / n_vars;
+        let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
+        let merit = merit(gap, rp_norm, rd_norm, w_max);
+        if best.as_ref().is_none_or(|(b, _)| merit < *b) {
+            best = Some((merit, z.clone()));
+            stalled = 0;
+        } else {
+            stalled += 1;
+        }
+        if merit <= 1.0 || stalled > STALL_ITERATIONS {
+            break;
+        }
+
+        // D⁻¹ = z / v and 1 / z (0 on missing pairs: `v + (1 − mask)` is 1 there), g D⁻¹, and
+        // s = 1 + gᵀ D⁻¹ g per party.
+        for (((d, iz), (&zz, &vv)), &p) in [
+            (&mut sys.d.a, &mut sys.inv_z.a, &z.a, &v.a, &mask),
+            (&mut sys.d.b, &mut sys.inv_z.b, &z.b, &v.b, &mask),
+            (&mut sys.d.s, &mut sys.inv_z.s, &z.s, &v.s, &slack),
+        ]
+        .into_iter()
+        .flat_map(|(d, iz, z, v, p)| d.iter_mut().zip(iz.iter_mut()).zip(z.iter().zip(v)).zip(p))
+        {
+            // `1 − p` first: `z + 1` rounds to 1 once z < 1e-16.
+            *d = zz / (vv + (1.0 - p));
+            *iz = p / (zz + (1.0 - p));
+        }
+        for (gd, g, d) in [
+            (&mut sys.gd.a, &g.a, &sys.d.a),
+            (&mut sys.gd.b, &g.b, &sys.d.b),
+        ] {
+            gd.iter_mut()
+                .zip(g.iter().zip(d))
+                .for_each(|(o, (g, d))| *o = g * d);
+        }
+        sys.inv_sb.iter_mut().for_each(|x| *x = 1.0);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            sys.inv_ss[i] = 1.0 / (1.0 + dot(&g.a[r.clone()], &sys.gd.a[r.clone()]));
+            for ((s, g), gd) in sys.inv_sb.iter_mut().zip(&g.b[r.clone()]).zip(&sys.gd.b[r]) {
+                *s += g * gd;
+            }
+        }
+        sys.inv_sb.iter_mut().for_each(|x| *x = 1.0 / *x);
+
+        // K, lower triangle, row-major (`dense_chol`'s layout).
+        let kk = &mut sys.k;
+        // Seller × seller: −Σ_j G_β[i][j] G_β[i'][j] / s_j.
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            for ((o, gd), s) in scaled[r.clone()]
+                .iter_mut()
+                .zip(&sys.gd.b[r])
+                .zip(&sys.inv_sb)
+            {
+                *o = gd * s;
+            }
+        }
+        for i in 0..ns {
+            let ri = &scaled[i * nb..(i + 1) * nb];
+            for i2 in 0..=i {
+                kk[i * m + i2] = -dot(ri, &sys.gd.b[i2 * nb..(i2 + 1) * nb]);
+            }
+        }
+        // Buyer × buyer: −Σ_i G_α[i][j] G_α[i][j'] / s_i, on the transposed α side.
+        for i in 0..ns {
+            for j in 0..nb {
+                let gd = sys.gd.a[i * nb + j];
+                sys.gda_t[j * ns + i] = gd;
+                scaled[j * ns + i] = gd * sys.inv_ss[i];
+            }
+        }
+        for j in 0..nb {
+            let rj = &scaled[j * ns..(j + 1) * ns];
+            for j2 in 0..=j {
+                kk[(ns + j) * m + ns + j2] = -dot(rj, &sys.gda_t[j2 * ns..(j2 + 1) * ns]);
+            }
+        }
+        col.iter_mut().for_each(|x| *x = 0.0);
+        // Buyer × seller, and the diagonal's D⁻¹ sums and own rank-one terms.
+        let ha: Vec<f64> = (0..ns)
+            .map(|i| sys.gd.a[i * nb..(i + 1) * nb].iter().sum::<f64>() * sys.inv_ss[i])
+            .collect();
+        let mut hb = vec![0.0; nb];
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            hb.iter_mut().zip(&sys.gd.b[r]).for_each(|(h, g)| *h += g);
+        }
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            let mut diag = 0.0;
+            for (j, k) in r.enumerate() {
+                let dsum = sys.d.a[k] + sys.d.b[k];
+                diag += dsum;
+                col[j] += dsum;
+                kk[(ns + j) * m + i] =
+                    dsum - ha[i] * sys.gd.a[k] - hb[j] * sys.inv_sb[j] * sys.gd.b[k];
+            }
+            let h = ha[i] / sys.inv_ss[i];
+            kk[i * m + i] += diag + sys.d.s[i] - h * h * sys.inv_ss[i];
+        }
+        for j in 0..nb {
+            kk[(ns + j) * m + ns + j] += col[j] + sys.d.s[ns + j] - hb[j] * hb[j] * sys.inv_sb[j];
+        }
+        let diag_max = (0..m).map(|r| kk[r * m + r]).fold(0.0_f64, f64::max);
+        for r in 0..m {
+            kk[r * m + r] += 1e-15 * diag_max.max(1.0);
+        }
+        if !sys.dense.factor(kk) {
+            break;
+        }
+
+        // Predictor (affine) then corrector with Mehrotra's centring.
+        for (rc, z, v) in [
+            (&mut work.rc.a, &z.a, &v.a),
+            (&mut work.rc.b, &z.b, &v.b),
+            (&mut work.rc.s, &z.s, &v.s),
+        ] {
+            rc.iter_mut()
+                .zip(z.iter().zip(v))
+                .for_each(|(o, (z, v))| *o = z * v);
+        }
+        direction(&sys, &r_d, &r_p, &v, &mut work);
+        let a_p = z.step_to_boundary(&work.dz);
+        let a_d = v.step_to_boundary(&work.dv);
+        let mut z_aff = z.clone();
+        z_aff.add_scaled(a_p, &work.dz);
+        let mut v_aff = v.clone();
+        v_aff.add_scaled(a_d, &work.dv);
+        let gap_aff = z_aff.dot(&v_aff) / n_vars;
+        let sigma = centring(gap_aff, gap, rp_norm);
+        let target = sigma * gap;
+        for (rc, (z, v), (dz, dv)) in [
+            (&mut work.rc.a, (&z.a, &v.a), (&work.dz.a, &work.dv.a)),
+            (&mut work.rc.b, (&z.b, &v.b), (&work.dz.b, &work.dv.b)),
+            (&mut work.rc.s, (&z.s, &v.s), (&work.dz.s, &work.dv.s)),
+        ] {
+            for (o, ((z, v), (dz, dv))) in rc.iter_mut().zip(z.iter().zip(v).zip(dz.iter().zip(dv)))
+            {
+                *o = z * v + dz * dv - target;
+            }
+        }
+        direction(&sys, &r_d, &r_p, &v, &mut work);
+        // One step length for primal and dual (see `frontier_ipm`), and no counted utility
+        // taken below 1 − U_STEP_KEEP of itself.
+        let mut alpha = (0.99 * z.step_to_boundary(&work.dz))
+            .min(0.99 * v.step_to_boundary(&work.dv))
+            .min(1.0);
+        dub.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..ns {
+            let r = i * nb..(i + 1) * nb;
+            dus[i] = dot(&ca[r.clone()], &work.dz.a[r.clone()]);
+            for ((u, c), x) in dub.iter_mut().zip(&cb[r.clone()]).zip(&work.dz.b[r]) {
+                *u += c * x;
+            }
+        }
+        for ((&s, &u), &du) in sw_s
+            .iter()
+            .zip(&us)
+            .zip(&dus)
+            .chain(sw_b.iter().zip(&ub).zip(&dub))
+        {
+            if s > 0.0 && du < 0.0 {
+                alpha = alpha.min(U_STEP_KEEP * u / -du);
+            }
+        }
+        z.add_scaled(alpha, &work.dz);
+        v.add_scaled(alpha, &work.dv);
+        lam.iter_mut()
+            .zip(&work.dlam)
+            .for_each(|(l, d)| *l += alpha * d);
+    }
+    let z = match best {
+        Some((merit, z)) if merit <= ACCEPT_MERIT => z,
+        _ => return None,
+    };
+    let mut x = vec![0.0; market.edges.len()];
+    let mut share = vec![0.0; market.edges.len()];
+    for (k, &e) in grid.edge.iter().enumerate() {
+        if e != usize::MAX {
+            let (a, b) = (z.a[k].max(0.0) * scale, z.b[k].max(0.0) * scale);
+            x[e] = a + b;
+            share[e] = market.edges[e].surplus * a;
+        }
+    }
+    Some((x, share))
+}
+
+/// The direction `(dz, dλ, dv)` for the complementarity residual in `work.rc`.
+fn direction(sys: &System, r_d: &Vars, r_p: &[f64], v: &Vars, work: &mut Work) {
+    // rhs = −r_d − Z⁻¹ r_c
+    for (o, (rd, (rc, iz))) in [
+        (&mut work.rhs.a, (&r_d.a, (&work.rc.a, &sys.inv_z.a))),
+        (&mut work.rhs.b, (&r_d.b, (&work.rc.b, &sys.inv_z.b))),
+        (&mut work.rhs.s, (&r_d.s, (&work.rc.s, &sys.inv_z.s))),
+    ] {
+        for (o, (rd, (rc, iz))) in o.iter_mut().zip(rd.iter().zip(rc.iter().zip(iz))) {
+            *o = -rd - rc * iz;
+        }
+    }
+    sys.q_inv(&work.rhs, &mut work.q, &mut work.pb);
+    // dλ = K⁻¹ (−r_p − A q)
+    sys.rows(&work.q, &mut work.dlam);
+    work.dlam
+        .iter_mut()
+        .zip(r_p)
+        .for_each(|(d, r)| *d = -r - *d);
+    sys.dense.solve(&sys.k, &mut work.dlam);
+    // dz = Q⁻¹ (rhs + Aᵀ dλ), dv = Z⁻¹ (−r_c − V dz)
+    sys.plus_at(&work.rhs, &work.dlam, &mut work.q);
+    sys.q_inv(&work.q, &mut work.dz, &mut work.pb);
+    for (dv, ((rc, v), (dz, iz))) in [
+        (
+            &mut work.dv.a,
+            ((&work.rc.a, &v.a), (&work.dz.a, &sys.inv_z.a)),
+        ),
+        (
+            &mut work.dv.b,
+            ((&work.rc.b, &v.b), (&work.dz.b, &sys.inv_z.b)),
+        ),
+        (
+            &mut work.dv.s,
+            ((&work.rc.s, &v.s), (&work.dz.s, &sys.inv_z.s)),
+        ),
+    ] {
+        for (o, ((rc, v), (dz, iz))) in dv.iter_mut().zip(rc.iter().zip(v).zip(dz.iter().zip(iz))) {
+            *o = (-rc - v * dz) * iz;
+        }
+    }
+}
