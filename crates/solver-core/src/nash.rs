@@ -9,11 +9,12 @@
 //!    the frontier, until none can get more.
 //! 3. When step 1 fails the first-order test (plain markets: the face is huge), the face is
 //!    cut into the connected components of its edge graph — the program separates over them —
-//!    and each component is solved on its own: by the interior-point method
-//!    (`frontier_ipm.rs`) over the whole component when it is small, else by edge generation
-//!    (the interior-point solve over a sparse subset of its edges, grown by the oracle's
-//!    support and near-tight edges until the test passes over the whole component) with the
-//!    whole component as the fallback. Each component's solve ends with the first-order test
+//!    and each component is solved on its own: by the interior-point method over the whole
+//!    component when it is a (nearly) complete bipartite graph of single-leg parties — every
+//!    component of a plain market — laid out densely (`bipartite_ipm.rs`), or when it is small
+//!    (`frontier_ipm.rs`); else by edge generation (the interior-point solve over a sparse
+//!    subset of its edges, grown by the oracle's support and near-tight edges until the test
+//!    passes over the whole component) with the whole component as the fallback. Each component's solve ends with the first-order test
 //!    over its own face; one probe of the whole face decides which components already pass.
 //!    The gap over the whole face is the weighted mean of the components' gaps. Large
 //!    components are solved on scoped threads (`NASH_THREADS`), joined in order.
@@ -550,13 +551,16 @@ fn nash_on_face(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Column> {
-    // 1b. On a large face, edge generation: the Nash program over a sparse subset of the
+    // 1b. On a large face that is not a grid (a grid is solved whole, densely: measured 2.1×
+    //     faster than edge generation on the benchmark's 300×300 components), edge
+    //     generation: the Nash program over a sparse subset of the
     //     face's edges (the supports of the columns found so far, and of the oracle's answer),
     //     checked over the whole face by the first-order test; the oracle's support at the
     //     sub-optimum joins the subset until the test passes. `u*` needs few edges, and the
     //     Newton systems of a sparse subset are sparse.
     let face_arcs = 2 * face.edge_allowed.iter().filter(|&&a| a).count();
-    let large = face_arcs > WHOLE_FACE_MAX_ARCS;
+    let grid = crate::bipartite_ipm::Grid::of(market, face);
+    let large = grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS;
     if large {
         let wanted = probe.clone();
         if let Some(col) = edge_generation(market, face, w, &columns, wanted, deadline, window_ms)?
@@ -566,7 +570,7 @@ fn nash_on_face(
     }
     // 2. The interior-point solve of the whole program, then the exact split of its
     //    allocation: directly on a small face, after edge generation on a large one.
-    let ipm = match crate::bipartite_ipm::Grid::of(market, face) {
+    let ipm = match grid {
         Some(grid) => crate::bipartite_ipm::solve(market, face, &grid, w, deadline)
             .or_else(|| crate::frontier_ipm::solve(market, face, w, deadline)),
         None => crate::frontier_ipm::solve(market, face, w, deadline),
@@ -743,8 +747,9 @@ const NEAR_TIGHT_PER_GAP: f64 = 10.0;
 
 /// Faces with at most this many owner arcs (two per usable edge) skip edge generation: one
 /// interior-point solve over the whole face costs less than the rounds of solves over growing
-/// subsets (measured on the benchmark's GPU markets: 20×20 to 100×100 components are faster
-/// whole, 300×300 ones — about 17,000 arcs each — faster by edge generation).
+/// subsets (measured with the general method's sparse storage on the benchmark's GPU markets:
+/// 20×20 to 100×100 components are faster whole, 300×300 ones — about 17,000 arcs each —
+/// faster by edge generation). Grid faces are solved whole at any size (`bipartite_ipm.rs`).
 const WHOLE_FACE_MAX_ARCS: usize = 6000;
 
 /// Rounds of edge generation before the stage falls back to the whole face; each round adds
