@@ -21,7 +21,7 @@
 //! add to a sum is zero.
 
 use crate::deadline::Deadline;
-use crate::dense_chol::Dense;
+use crate::dense_chol::{dot, dot2, Dense};
 use crate::frontier_ipm::{
     centring, merit, step_to_boundary, ACCEPT_MERIT, MAX_ITERATIONS, STALL_ITERATIONS, U_STEP_KEEP,
 };
@@ -144,6 +144,18 @@ impl Vars {
             .min(step_to_boundary(&self.s, &d.s))
     }
 
+    /// The largest magnitude (NaN entries are skipped, as `f64::max` does).
+    fn max_abs(&self) -> f64 {
+        let mut m = 0.0_f64;
+        for x in self.a.iter().chain(&self.b).chain(&self.s) {
+            let x = x.abs();
+            if x > m {
+                m = x;
+            }
+        }
+        m
+    }
+
     fn dot(&self, o: &Self) -> f64 {
         dot(&self.a, &o.a) + dot(&self.b, &o.b) + dot(&self.s, &o.s)
     }
@@ -160,22 +172,36 @@ impl Vars {
     }
 }
 
-/// Four-lane dot product: the same additions in the same order on every machine.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
-            s[l] += x[l] * y[l];
+/// `K[off + r][off + r2] = −⟨a_r, b_r2⟩` for `r2 ≤ r`, over `rows` rows of length `len`
+/// (row-major `a`, `b`; `K` row-major with `m` columns): a block of `−A Bᵀ`'s lower triangle.
+/// Two rows of `a` at a time share the loads of each row of `b`.
+fn lower_product(
+    a: &[f64],
+    b: &[f64],
+    rows: usize,
+    len: usize,
+    k: &mut [f64],
+    m: usize,
+    off: usize,
+) {
+    let row = |r: usize| r * len..(r + 1) * len;
+    let mut r = 0;
+    while r + 1 < rows {
+        let (a0, a1) = (&a[row(r)], &a[row(r + 1)]);
+        for r2 in 0..=r {
+            let (s0, s1) = dot2(a0, a1, &b[row(r2)]);
+            k[(off + r) * m + off + r2] = -s0;
+            k[(off + r + 1) * m + off + r2] = -s1;
+        }
+        k[(off + r + 1) * m + off + r + 1] = -dot(a1, &b[row(r + 1)]);
+        r += 2;
+    }
+    if r < rows {
+        let a0 = &a[row(r)];
+        for r2 in 0..=r {
+            k[(off + r) * m + off + r2] = -dot(a0, &b[row(r2)]);
         }
     }
-    for (x, y) in ra.iter().zip(rb) {
-        s[0] += x * y;
-    }
-    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// The per-iteration quantities of one Newton system: `D⁻¹`, `g D⁻¹` (the seller side also
@@ -410,23 +436,27 @@ pub fn solve(
         sys.rows(&z, &mut r_p);
         r_p.iter_mut().zip(&bound).for_each(|(r, b)| *r -= b);
         let (ls, lb) = lam.split_at(ns);
-        let mut rd_norm = 0.0_f64;
         for i in 0..ns {
             let r = i * nb..(i + 1) * nb;
             let (sa, li) = (sw_s[i], ls[i]);
-            for (k, j) in r.clone().zip(0..nb) {
-                let at = li + lb[j];
-                let da = mask[k] * (-sa * g.a[k] - at) - v.a[k];
-                let db = mask[k] * (-sw_b[j] * g.b[k] - at) - v.b[k];
-                r_d.a[k] = da;
-                r_d.b[k] = db;
-                rd_norm = rd_norm.max(da.abs()).max(db.abs());
+            let rows = (r_d.a[r.clone()].iter_mut().zip(&mut r_d.b[r.clone()]))
+                .zip(
+                    mask[r.clone()]
+                        .iter()
+                        .zip(&g.a[r.clone()])
+                        .zip(&g.b[r.clone()]),
+                )
+                .zip(v.a[r.clone()].iter().zip(&v.b[r]).zip(lb.iter().zip(&sw_b)));
+            for (((oa, ob), ((p, ga), gb)), ((va, vb), (l, sb))) in rows {
+                let at = li + l;
+                *oa = p * (-sa * ga - at) - va;
+                *ob = p * (-sb * gb - at) - vb;
             }
         }
         for ((o, (&p, &l)), &vs) in r_d.s.iter_mut().zip(slack.iter().zip(&lam)).zip(&v.s) {
             *o = -p * l - vs;
-            rd_norm = rd_norm.max(o.abs());
         }
+        let rd_norm = r_d.max_abs();
         let gap = z.dot(&v) / n_vars;
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let merit = merit(gap, rp_norm, rd_norm, w_max);
@@ -442,17 +472,18 @@ pub fn solve(
 
         // D⁻¹ = z / v and 1 / z (0 on missing pairs: `v + (1 − mask)` is 1 there), g D⁻¹, and
         // s = 1 + gᵀ D⁻¹ g per party.
-        for (((d, iz), (&zz, &vv)), &p) in [
+        for (d, iz, z, v, p) in [
             (&mut sys.d.a, &mut sys.inv_z.a, &z.a, &v.a, &mask),
             (&mut sys.d.b, &mut sys.inv_z.b, &z.b, &v.b, &mask),
             (&mut sys.d.s, &mut sys.inv_z.s, &z.s, &v.s, &slack),
-        ]
-        .into_iter()
-        .flat_map(|(d, iz, z, v, p)| d.iter_mut().zip(iz.iter_mut()).zip(z.iter().zip(v)).zip(p))
-        {
+        ] {
             // `1 − p` first: `z + 1` rounds to 1 once z < 1e-16.
-            *d = zz / (vv + (1.0 - p));
-            *iz = p / (zz + (1.0 - p));
+            for ((d, iz), ((&z, &v), &p)) in
+                d.iter_mut().zip(iz.iter_mut()).zip(z.iter().zip(v).zip(p))
+            {
+                *d = z / (v + (1.0 - p));
+                *iz = p / (z + (1.0 - p));
+            }
         }
         for (gd, g, d) in [
             (&mut sys.gd.a, &g.a, &sys.d.a),
@@ -485,12 +516,7 @@ pub fn solve(
                 *o = gd * s;
             }
         }
-        for i in 0..ns {
-            let ri = &scaled[i * nb..(i + 1) * nb];
-            for i2 in 0..=i {
-                kk[i * m + i2] = -dot(ri, &sys.gd.b[i2 * nb..(i2 + 1) * nb]);
-            }
-        }
+        lower_product(&scaled[..pairs], &sys.gd.b, ns, nb, kk, m, 0);
         // Buyer × buyer: −Σ_i G_α[i][j] G_α[i][j'] / s_i, on the transposed α side.
         for i in 0..ns {
             for j in 0..nb {
@@ -499,12 +525,7 @@ pub fn solve(
                 scaled[j * ns + i] = gd * sys.inv_ss[i];
             }
         }
-        for j in 0..nb {
-            let rj = &scaled[j * ns..(j + 1) * ns];
-            for j2 in 0..=j {
-                kk[(ns + j) * m + ns + j2] = -dot(rj, &sys.gda_t[j2 * ns..(j2 + 1) * ns]);
-            }
-        }
+        lower_product(&scaled[..pairs], &sys.gda_t, nb, ns, kk, m, ns);
         col.iter_mut().for_each(|x| *x = 0.0);
         // Buyer × seller, and the diagonal's D⁻¹ sums and own rank-one terms.
         let ha: Vec<f64> = (0..ns)

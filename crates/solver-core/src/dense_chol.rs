@@ -50,22 +50,48 @@ impl Dense {
         if a.len() != m * m {
             return false;
         }
-        for j in 0..m {
-            let original = a[j * m + j];
-            let row_j = &a[j * m..j * m + j];
-            let mut d = original - dot(row_j, row_j);
-            if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
-                d = 1e64;
+        // Columns two at a time (left-looking): each row below updates both from one pass
+        // over its prefix, so every load of the two pivot rows serves four products.
+        let mut j = 0;
+        while j < m {
+            let dj = pivot(
+                a[j * m + j],
+                dot(&a[j * m..j * m + j], &a[j * m..j * m + j]),
+            );
+            a[j * m + j] = dj;
+            if j + 1 == m {
+                break;
             }
-            let d = d.sqrt();
-            a[j * m + j] = d;
-            // Column j below the diagonal: L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j].
-            let (upto, rest) = a.split_at_mut((j + 1) * m);
-            let lj = &upto[j * m..j * m + j];
-            for i in j + 1..m {
-                let row_i = &mut rest[(i - j - 1) * m..(i - j) * m];
-                row_i[j] = (row_i[j] - dot(&row_i[..j], lj)) / d;
+            let k = j + 1;
+            let lkj = (a[k * m + j] - dot(&a[k * m..k * m + j], &a[j * m..j * m + j])) / dj;
+            a[k * m + j] = lkj;
+            let dk = pivot(
+                a[k * m + k],
+                dot(&a[k * m..k * m + k], &a[k * m..k * m + k]),
+            );
+            a[k * m + k] = dk;
+            // L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j], then L[i][k] likewise with
+            // the new L[i][j] added to the prefix product.
+            let (upto, rest) = a.split_at_mut((k + 1) * m);
+            let (lj, lk) = (&upto[j * m..j * m + j], &upto[k * m..k * m + j]);
+            let mut rows = rest[..(m - k - 1) * m].chunks_exact_mut(m);
+            while let Some(r0) = rows.next() {
+                if let Some(r1) = rows.next() {
+                    let [s00, s01, s10, s11] = dot2x2(&r0[..j], &r1[..j], lj, lk);
+                    let x0 = (r0[j] - s00) / dj;
+                    r0[j] = x0;
+                    r0[k] = (r0[k] - (s01 + x0 * lkj)) / dk;
+                    let x1 = (r1[j] - s10) / dj;
+                    r1[j] = x1;
+                    r1[k] = (r1[k] - (s11 + x1 * lkj)) / dk;
+                } else {
+                    let (s0, s1) = dot2(lj, lk, &r0[..j]);
+                    let x0 = (r0[j] - s0) / dj;
+                    r0[j] = x0;
+                    r0[k] = (r0[k] - (s1 + x0 * lkj)) / dk;
+                }
             }
+            j += 2;
         }
         a.iter().all(|x| x.is_finite())
     }
@@ -87,11 +113,22 @@ impl Dense {
     }
 }
 
+/// The pivot `√(original − sum)`; one that is not clearly positive (relative to the original
+/// diagonal) becomes huge (see `factor`).
+fn pivot(original: f64, sum: f64) -> f64 {
+    let d = original - sum;
+    if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
+        1e32
+    } else {
+        d.sqrt()
+    }
+}
+
 /// Dot product with four independent sums (the compiler keeps a single running sum in order
 /// otherwise, which serialises on the add latency); short rows (the Newton matrices of small
 /// components) take a plain loop.
 #[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     if n < 8 {
         return a[..n].iter().zip(&b[..n]).map(|(x, y)| x * y).sum();
@@ -109,6 +146,68 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         s0 += a[k] * b[k];
     }
     (s0 + s1) + (s2 + s3)
+}
+
+/// `(dot(a, c), dot(b, c))` with the same additions in the same order as `dot`, loading `c`
+/// once for both: the inner loops of the factor and of dense Newton-matrix products.
+#[inline]
+pub(crate) fn dot2(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
+    let n = a.len().min(b.len()).min(c.len());
+    if n < 8 {
+        return (dot(&a[..n], &c[..n]), dot(&b[..n], &c[..n]));
+    }
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let mut s = [0.0; 4];
+    let mut t = [0.0; 4];
+    let (ca, cb, cc) = (a.chunks_exact(4), b.chunks_exact(4), c.chunks_exact(4));
+    let (ra, rb, rc) = (ca.remainder(), cb.remainder(), cc.remainder());
+    for ((x, y), z) in ca.zip(cb).zip(cc) {
+        for l in 0..4 {
+            s[l] += x[l] * z[l];
+            t[l] += y[l] * z[l];
+        }
+    }
+    for ((x, y), z) in ra.iter().zip(rb).zip(rc) {
+        s[0] += x * z;
+        t[0] += y * z;
+    }
+    ((s[0] + s[1]) + (s[2] + s[3]), (t[0] + t[1]) + (t[2] + t[3]))
+}
+
+/// `[a·c, a·d, b·c, b·d]`, each with `dot`'s additions in `dot`'s order: the 2×2 block of the
+/// factor's inner loop.
+#[inline]
+fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
+    let n = a.len().min(b.len()).min(c.len()).min(d.len());
+    if n < 8 {
+        return [
+            dot(&a[..n], &c[..n]),
+            dot(&a[..n], &d[..n]),
+            dot(&b[..n], &c[..n]),
+            dot(&b[..n], &d[..n]),
+        ];
+    }
+    let (a, b, c, d) = (&a[..n], &b[..n], &c[..n], &d[..n]);
+    let mut s = [[0.0; 4]; 4];
+    let chunks = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .zip(c.chunks_exact(4).zip(d.chunks_exact(4)));
+    for ((x, y), (z, t)) in chunks {
+        for l in 0..4 {
+            s[0][l] += x[l] * z[l];
+            s[1][l] += x[l] * t[l];
+            s[2][l] += y[l] * z[l];
+            s[3][l] += y[l] * t[l];
+        }
+    }
+    for k in n - n % 4..n {
+        s[0][0] += a[k] * c[k];
+        s[1][0] += a[k] * d[k];
+        s[2][0] += b[k] * c[k];
+        s[3][0] += b[k] * d[k];
+    }
+    s.map(|v| (v[0] + v[1]) + (v[2] + v[3]))
 }
 
 #[cfg(test)]
