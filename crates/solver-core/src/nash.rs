@@ -12,7 +12,9 @@
 //!    and each component is solved on its own: by the interior-point method over the whole
 //!    component when it is a (nearly) complete bipartite graph of single-leg parties — every
 //!    component of a plain market — laid out densely (`bipartite_ipm.rs`), or when it is small
-//!    (`frontier_ipm.rs`); else by edge generation (the interior-point solve over a sparse
+//!    (`frontier_ipm.rs`), as long as the trades of the components solved whole fit the
+//!    response (an interior point trades on every edge of its face; `INTERIOR_TRADES_MAX`);
+//!    else by edge generation (the interior-point solve over a sparse
 //!    subset of its edges, grown by the oracle's support and near-tight edges until the test
 //!    passes over the whole component) with the whole component as the fallback. Each component's solve ends with the first-order test
 //!    over its own face; one probe of the whole face decides which components already pass.
@@ -283,12 +285,14 @@ pub fn nash_for_pattern(
             window_ms,
         )?
     } else {
+        let edges = face.edge_allowed.iter().filter(|&&a| a).count();
         nash_on_face(
             market,
             &face,
             &w,
             columns,
             probe.wanted,
+            edges > INTERIOR_TRADES_MAX,
             deadline,
             window_ms,
         )?
@@ -438,7 +442,24 @@ fn nash_by_components(
             w: w_c,
             columns: cols,
             wanted,
+            sparse: false,
         });
+    }
+    // The largest components are solved sparsely until the others, solved whole, trade on at
+    // most INTERIOR_TRADES_MAX edges together.
+    let mut by_size: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(k, job)| (job.face.edge_allowed.iter().filter(|&&a| a).count(), k))
+        .collect();
+    by_size.sort_unstable_by(|a, b| b.cmp(a));
+    let mut whole: usize = by_size.iter().map(|&(edges, _)| edges).sum();
+    for &(edges, k) in &by_size {
+        if whole <= INTERIOR_TRADES_MAX {
+            break;
+        }
+        jobs[k].sparse = true;
+        whole -= edges;
     }
     let solve = |job: ComponentJob| {
         nash_on_face(
@@ -447,6 +468,7 @@ fn nash_by_components(
             &job.w,
             job.columns,
             job.wanted,
+            job.sparse,
             deadline,
             window_ms,
         )
@@ -486,6 +508,8 @@ struct ComponentJob<'a> {
     w: Vec<f64>,
     columns: Vec<Column>,
     wanted: Option<Vec<bool>>,
+    /// Solved by edge generation whatever its size, to keep the response small.
+    sparse: bool,
 }
 
 /// Components are solved on several threads when together they have at least this many owner
@@ -542,25 +566,27 @@ fn in_parallel<J: Send, R: Send>(
 
 /// Steps 1b–3 of the method on one face, from the columns found so far (the first is the
 /// welfare allocation split exactly) and the first-order probe at that split.
+#[allow(clippy::too_many_arguments)] // the face, what is known of it, and the run's limits
 fn nash_on_face(
     market: &Market,
     face: &Face,
     w: &[f64],
     mut columns: Vec<Column>,
     probe: Option<Vec<bool>>,
+    sparse: bool,
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Column> {
-    // 1b. On a large face that is not a grid (a grid is solved whole, densely: measured 2.1×
-    //     faster than edge generation on the benchmark's 300×300 components), edge
-    //     generation: the Nash program over a sparse subset of the
-    //     face's edges (the supports of the columns found so far, and of the oracle's answer),
-    //     checked over the whole face by the first-order test; the oracle's support at the
-    //     sub-optimum joins the subset until the test passes. `u*` needs few edges, and the
-    //     Newton systems of a sparse subset are sparse.
+    // 1b. When the answer must be sparse (`sparse`: an interior point trades on every edge of
+    //     its face, see `INTERIOR_TRADES_MAX`), or on a large face that is not a grid, edge
+    //     generation: the Nash program over a sparse subset of the face's edges (the supports
+    //     of the columns found so far, and of the oracle's answer), checked over the whole face
+    //     by the first-order test; the oracle's support at the sub-optimum joins the subset
+    //     until the test passes. `u*` needs few edges, and the Newton systems of a sparse
+    //     subset are sparse.
     let face_arcs = 2 * face.edge_allowed.iter().filter(|&&a| a).count();
     let grid = crate::bipartite_ipm::Grid::of(market, face);
-    let large = grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS;
+    let large = sparse || (grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS);
     if large {
         let wanted = probe.clone();
         if let Some(col) = edge_generation(market, face, w, &columns, wanted, deadline, window_ms)?
@@ -749,8 +775,18 @@ const NEAR_TIGHT_PER_GAP: f64 = 10.0;
 /// interior-point solve over the whole face costs less than the rounds of solves over growing
 /// subsets (measured with the general method's sparse storage on the benchmark's GPU markets:
 /// 20×20 to 100×100 components are faster whole, 300×300 ones — about 17,000 arcs each —
-/// faster by edge generation). Grid faces are solved whole at any size (`bipartite_ipm.rs`).
+/// faster by edge generation). Grid faces (`bipartite_ipm.rs`) are solved whole at any size
+/// the response allows (`INTERIOR_TRADES_MAX`): densely, 2.1× faster than edge generation on
+/// the 300×300 components.
 const WHOLE_FACE_MAX_ARCS: usize = 6000;
+
+/// Most face edges solved whole by the interior-point method in one settlement. An interior
+/// point keeps every edge of its face positive, so each becomes a trade, and a response must
+/// stay under §6's 1 MiB (`MAX_JSON_BYTES`): a trade takes about 130 bytes, and 1,024 party
+/// summaries about 200 KB, so 4,000 trades leave a margin. Measured: the 300×300 plain market
+/// solved whole lists 29,952 trades, 4.4 MB; the largest components beyond this budget are
+/// solved by edge generation, whose answers trade on a few edges per party.
+const INTERIOR_TRADES_MAX: usize = 4000;
 
 /// Rounds of edge generation before the stage falls back to the whole face; each round adds
 /// at least one edge, and a handful of rounds is typical.

@@ -215,3 +215,31 @@ fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
     }
     assert!(grids >= 12, "only {grids} components were tested");
 }
+
+/// A 300×300 plain market has three components of about 10,000 edges each. Solved whole, an
+/// interior point would trade on all of them (29,952 trades, 4.4 MB of response); the Nash
+/// stage keeps the trades solved whole under `INTERIOR_TRADES_MAX`, so the response stays under
+/// §6's 1 MiB and verifies with q = 1.
+#[test]
+fn large_plain_market_response_stays_under_the_size_limit() {
+    use nash_solver_core::limits::MAX_JSON_BYTES;
+    use nash_solver_core::{solve_json, verify_json, SolveOptions, VerifyOptions};
+    let text = gen::market(300, 300, 42 + 300);
+    let response = solve_json(&text, &SolveOptions::default()).expect("solve");
+    assert!(
+        response.len() < MAX_JSON_BYTES,
+        "the response is {} bytes",
+        response.len()
+    );
+    let verdicts: serde_json::Value = serde_json::from_str(
+        &verify_json(&text, &[&response], &VerifyOptions::default()).expect("verify"),
+    )
+    .expect("JSON verdicts");
+    assert_eq!(
+        verdicts[0]["valid"],
+        serde_json::Value::Bool(true),
+        "{}",
+        verdicts[0]
+    );
+    assert_eq!(verdicts[0]["q"].as_f64(), Some(1.0), "{}", verdicts[0]);
+}
