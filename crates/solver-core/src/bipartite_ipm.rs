@@ -160,6 +160,26 @@ impl Vars {
         dot(&self.a, &o.a) + dot(&self.b, &o.b) + dot(&self.s, &o.s)
     }
 
+    fn copy_from(&mut self, o: &Self) {
+        self.a.copy_from_slice(&o.a);
+        self.b.copy_from_slice(&o.b);
+        self.s.copy_from_slice(&o.s);
+    }
+
+    /// `(self + t · d) · (o + u · e)` without forming either vector.
+    fn dot_after(&self, d: &Self, t: f64, o: &Self, e: &Self, u: f64) -> f64 {
+        let part = |x: &[f64], dx: &[f64], y: &[f64], dy: &[f64]| -> f64 {
+            x.iter()
+                .zip(dx)
+                .zip(y.iter().zip(dy))
+                .map(|((x, dx), (y, dy))| (x + t * dx) * (y + u * dy))
+                .sum::<f64>()
+        };
+        part(&self.a, &d.a, &o.a, &e.a)
+            + part(&self.b, &d.b, &o.b, &e.b)
+            + part(&self.s, &d.s, &o.s, &e.s)
+    }
+
     /// `self += t · d`
     fn add_scaled(&mut self, t: f64, d: &Self) {
         for (x, y) in [
@@ -397,7 +417,9 @@ pub fn solve(
     let (mut dus, mut dub) = (vec![0.0; ns], vec![0.0; nb]);
     let mut scaled = vec![0.0; pairs];
     let mut col = vec![0.0; nb];
-    let mut best: Option<(f64, Vars)> = None;
+    // The best iterate by merit (see `frontier_ipm`), copied into one buffer.
+    let mut best: Option<f64> = None;
+    let mut best_z = Vars::zeros(pairs, m);
     let mut stalled = 0;
     for _ in 0..MAX_ITERATIONS {
         if deadline.passed() {
@@ -460,8 +482,9 @@ pub fn solve(
         let gap = z.dot(&v) / n_vars;
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let merit = merit(gap, rp_norm, rd_norm, w_max);
-        if best.as_ref().is_none_or(|(b, _)| merit < *b) {
-            best = Some((merit, z.clone()));
+        if best.is_none_or(|b| merit < b) {
+            best = Some(merit);
+            best_z.copy_from(&z);
             stalled = 0;
         } else {
             stalled += 1;
@@ -573,11 +596,7 @@ pub fn solve(
         direction(&sys, &r_d, &r_p, &v, &mut work);
         let a_p = z.step_to_boundary(&work.dz);
         let a_d = v.step_to_boundary(&work.dv);
-        let mut z_aff = z.clone();
-        z_aff.add_scaled(a_p, &work.dz);
-        let mut v_aff = v.clone();
-        v_aff.add_scaled(a_d, &work.dv);
-        let gap_aff = z_aff.dot(&v_aff) / n_vars;
+        let gap_aff = z.dot_after(&work.dz, a_p, &v, &work.dv, a_d) / n_vars;
         let sigma = centring(gap_aff, gap, rp_norm);
         let target = sigma * gap;
         for (rc, (z, v), (dz, dv)) in [
@@ -621,7 +640,7 @@ pub fn solve(
             .for_each(|(l, d)| *l += alpha * d);
     }
     let z = match best {
-        Some((merit, z)) if merit <= ACCEPT_MERIT => z,
+        Some(merit) if merit <= ACCEPT_MERIT => best_z,
         _ => return None,
     };
     let mut x = vec![0.0; market.edges.len()];
