@@ -156,8 +156,21 @@ pub fn maximise(
         .filter(|&e| allowed.is_none_or(|a| a[e]))
         .collect();
     let bounded: Vec<usize> = (0..n_legs).filter(|&l| lo[l] > 0.0).collect();
+    // Only the rows the usable edges reach matter: on a component's face (the Nash stage's
+    // probes) the other legs' rows are empty and the other ratio rows read `0 ≤ 0`. Without an
+    // active ratio row the problem is a transportation problem even when the market has swaps
+    // elsewhere (measured: a 300×300 market with swaps spent 93% of 33 s in the dense simplex
+    // on such probes).
+    let mut has_arc = vec![false; n_legs];
+    for &e in &usable {
+        has_arc[market.edges[e].supply] = true;
+        has_arc[market.edges[e].demand] = true;
+    }
+    let active: Vec<usize> = (0..market.ratios.len())
+        .filter(|&r| has_arc[market.ratios[r].give] || has_arc[market.ratios[r].get])
+        .collect();
 
-    if market.ratios.is_empty() {
+    if active.is_empty() {
         // Nodes are the legs, plus one artificial demand node and one artificial supply node.
         let art_demand = n_legs;
         let art_supply = n_legs + 1;
@@ -193,29 +206,39 @@ pub fn maximise(
             bound: sol.objective,
             artificial,
             leg_dual: sol.dual[..n_legs].to_vec(),
-            ratio_dual: Vec::new(),
+            ratio_dual: vec![0.0; market.ratios.len()],
         });
     }
 
     // General LP: columns are the usable edges then one artificial column per bounded leg;
-    // rows are the legs then the ratio rows.
+    // rows are the legs the edges reach or that are bounded, then the active ratio rows.
+    let mut leg_row = vec![usize::MAX; n_legs];
+    let mut row_lo = Vec::new();
+    let mut row_hi = Vec::new();
+    for l in 0..n_legs {
+        if has_arc[l] || lo[l] > 0.0 {
+            leg_row[l] = row_lo.len();
+            row_lo.push(lo[l]);
+            row_hi.push(hi[l]);
+        }
+    }
+    let n_leg_rows = row_lo.len();
     let n_cols = usable.len() + bounded.len();
-    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_legs + market.ratios.len()];
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_leg_rows + active.len()];
     let mut c = Vec::with_capacity(n_cols);
     for (k, &e) in usable.iter().enumerate() {
         let edge = &market.edges[e];
-        rows[edge.supply].push((k, 1.0));
-        rows[edge.demand].push((k, 1.0));
+        rows[leg_row[edge.supply]].push((k, 1.0));
+        rows[leg_row[edge.demand]].push((k, 1.0));
         c.push(profit[e]);
     }
     for (j, &l) in bounded.iter().enumerate() {
-        rows[l].push((usable.len() + j, 1.0));
+        rows[leg_row[l]].push((usable.len() + j, 1.0));
         c.push(-m);
     }
-    let mut row_lo = lo.to_vec();
-    let mut row_hi = hi.to_vec();
-    for (r, ratio) in market.ratios.iter().enumerate() {
-        let row = &mut rows[n_legs + r];
+    for (a, &r) in active.iter().enumerate() {
+        let ratio = &market.ratios[r];
+        let row = &mut rows[n_leg_rows + a];
         for (k, &e) in usable.iter().enumerate() {
             let edge = &market.edges[e];
             if edge.supply == ratio.give {
@@ -238,13 +261,28 @@ pub fn maximise(
     };
     let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
     let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);
+    // Rows left out are empty or `0 ≤ 0`: their duals are 0.
+    let leg_dual = leg_row
+        .iter()
+        .map(|&r| {
+            if r == usize::MAX {
+                0.0
+            } else {
+                sol.row_dual[r]
+            }
+        })
+        .collect();
+    let mut ratio_dual = vec![0.0; market.ratios.len()];
+    for (a, &r) in active.iter().enumerate() {
+        ratio_dual[r] = sol.row_dual[n_leg_rows + a].max(0.0);
+    }
     Ok(Relaxed {
         x,
         value,
         bound: sol.objective,
         artificial,
-        leg_dual: sol.row_dual[..n_legs].to_vec(),
-        ratio_dual: sol.row_dual[n_legs..].iter().map(|&y| y.max(0.0)).collect(),
+        leg_dual,
+        ratio_dual,
     })
 }
 
