@@ -387,7 +387,9 @@ fn larger_generated_markets_are_verified() {
         max_lots: 10,
         ..GenOptions::default()
     };
-    let regressions = [100_104, 100_473, 100_806, 100_820, 101_419];
+    // 101_405: a grid face whose dense solve drifted off its rows near the optimum and then
+    // took the slow fallbacks past the window (fixed by refining the Newton directions).
+    let regressions = [100_104, 100_473, 100_806, 100_820, 101_405, 101_419];
     for seed in (from..from + count).chain(regressions) {
         let text = random_challenge(seed, options).to_string();
         if let Ok(dir) = std::env::var("NASH_DUMP_DIR") {
