@@ -24,7 +24,7 @@ pub fn format_number(x: f64) -> String {
 }
 
 /// Append `x` in ECMAScript `Number.prototype.toString` form (Ryū's shortest digits, by the
-/// `ryu-js` crate; the tests hold it to a derivation from Rust's own shortest `{:e}` digits).
+/// `ryu-js` crate; the tests hold it to a table JavaScript itself wrote).
 pub fn write_number(out: &mut String, x: f64) {
     if x.is_nan() {
         out.push_str("NaN");
