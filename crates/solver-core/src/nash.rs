@@ -225,6 +225,18 @@ fn discover_p_plus(
         .collect())
 }
 
+/// The weights of the Nash program: each party's `weight` when it is in `P+`, else 0 (a party
+/// no frontier settlement pays does not enter `Σ w log u`).
+#[must_use]
+pub fn counted_weights(market: &Market, p_plus: &[bool]) -> Vec<f64> {
+    market
+        .parties
+        .iter()
+        .zip(p_plus)
+        .map(|(p, &counted)| if counted { p.weight } else { 0.0 })
+        .collect()
+}
+
 /// Nash bargaining over the frontier of one pattern.
 ///
 /// # Errors
@@ -236,19 +248,10 @@ pub fn nash_for_pattern(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Settlement> {
-    let n = market.parties.len();
     let face = pattern_face(market, pattern);
     let mut columns = vec![split_allocation(market, &pattern.relaxed.x)];
     let p_plus = discover_p_plus(market, &face, &mut columns, deadline, window_ms)?;
-    let w: Vec<f64> = (0..n)
-        .map(|i| {
-            if p_plus[i] {
-                market.parties[i].weight
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let w = counted_weights(market, &p_plus);
     let w_sum: f64 = w.iter().sum();
     if w_sum == 0.0 {
         let c = &columns[0];

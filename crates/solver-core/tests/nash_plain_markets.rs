@@ -10,7 +10,9 @@ use nash_solver_core::deadline::Deadline;
 use nash_solver_core::edges::build_market;
 use nash_solver_core::limits::abs_tol;
 use nash_solver_core::market::Market;
-use nash_solver_core::nash::{p_plus_over_face, pattern_face, solve_nash, utilities};
+use nash_solver_core::nash::{
+    counted_weights, p_plus_over_face, pattern_face, solve_nash, utilities,
+};
 use nash_solver_core::stability::frontier_stable;
 use nash_solver_core::welfare::{leg_totals, solve_welfare};
 
@@ -175,15 +177,7 @@ fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
             // The counted parties: those some settlement of the face gives a positive utility.
             let zero = vec![0.0; market.parties.len()];
             let p_plus = p_plus_over_face(&market, &part, &zero, Deadline::none(), 0).expect("P+");
-            let w: Vec<f64> = (0..market.parties.len())
-                .map(|i| {
-                    if p_plus[i] {
-                        market.parties[i].weight
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
+            let w = counted_weights(&market, &p_plus);
             if w.iter().filter(|&&x| x > 0.0).count() < 3 {
                 continue;
             }
