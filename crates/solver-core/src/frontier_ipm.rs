@@ -472,12 +472,13 @@ pub fn solve(
             let inv_s = s_party[i];
             if matches!(layout.pattern, Pattern::Dense(_)) {
                 // Dense storage: entry (row, col), row >= col, at row · m + col; the support
-                // is ascending, so `global[b] >= global[a]`.
-                for a in 0..party.rows {
-                    let ha = h[a] * inv_s;
-                    let col = party.global[a];
-                    for b in a..party.rows {
-                        kvals[party.global[b] * m + col] -= ha * h[b];
+                // is ascending, so `global[b] >= global[a]`. Row by row, so that the inner loop
+                // stays in one row of the storage.
+                for b in 0..party.rows {
+                    let hb = h[b] * inv_s;
+                    let row = &mut kvals[party.global[b] * m..];
+                    for (&col, &ha) in party.global[..=b].iter().zip(&h[..=b]) {
+                        row[col] -= ha * hb;
                     }
                 }
             } else {
