@@ -16,7 +16,9 @@
 //! is formed from dot products of rows (`G_α`, `G_β`: the arcs' `g D⁻¹`, seller × buyer; the
 //! seller side is kept transposed for that). The iteration is the general one — same start,
 //! centring, step rules, merit and acceptance (`frontier_ipm`'s constants and functions) — so a
-//! face solved here lands on the same optimum; only the arithmetic is arranged differently.
+//! face solved here lands on the same optimum; the arithmetic is arranged differently, and near
+//! the optimum each Newton direction gets one step of iterative refinement
+//! (`refine_direction`), which the cancellation in forming `K` this way needs.
 //! Pairs missing from the face keep `z = v = 0` and `D⁻¹ = 1/z = 0`, so every term they could
 //! add to a sum is zero.
 
