@@ -25,7 +25,8 @@
 use crate::deadline::Deadline;
 use crate::dense_chol::{dot, dot2, Dense};
 use crate::frontier_ipm::{
-    centring, merit, step_to_boundary, ACCEPT_MERIT, MAX_ITERATIONS, STALL_ITERATIONS, U_STEP_KEEP,
+    centring, leg_fixed, merit, step_to_boundary, ACCEPT_MERIT, DIAGONAL_SHIFT, MAX_ITERATIONS,
+    STALL_ITERATIONS, U_STEP_KEEP,
 };
 use crate::market::{Market, Side};
 use crate::relax::{quantity_scale, Face};
@@ -89,7 +90,7 @@ impl Grid {
                 return None;
             }
             let (lo, hi) = (face.leg_lo[l] / scale, face.leg_hi[l] / scale);
-            if !fixed(lo, hi) && lo > 0.0 {
+            if !leg_fixed(lo, hi) && lo > 0.0 {
                 return None;
             }
             let side = match leg.side {
@@ -119,11 +120,6 @@ impl Grid {
             edge,
         })
     }
-}
-
-/// A leg whose total the face fixes (the general method's test, on scaled bounds).
-fn fixed(lo: f64, hi: f64) -> bool {
-    hi - lo <= 1e-12 * hi.abs().max(1.0)
 }
 
 /// Primal and dual variables of the pairs' two owner arcs (`α`: surplus to the seller, `β`: to
@@ -194,6 +190,20 @@ impl Vars {
             (&mut self.s, &d.s),
         ] {
             x.iter_mut().zip(y).for_each(|(x, y)| *x += t * y);
+        }
+    }
+}
+
+/// Each party's credited sum over its arcs: `out_s[i] = Σ_j ca[i][j] x.a[i][j]` per seller,
+/// `out_b[j] = Σ_i cb[i][j] x.b[i][j]` per buyer (utilities of `z`, their change along `dz`).
+fn party_sums(ca: &[f64], cb: &[f64], x: &Vars, out_s: &mut [f64], out_b: &mut [f64]) {
+    let nb = out_b.len();
+    out_b.iter_mut().for_each(|u| *u = 0.0);
+    for (i, s) in out_s.iter_mut().enumerate() {
+        let r = i * nb..(i + 1) * nb;
+        *s = dot(&ca[r.clone()], &x.a[r.clone()]);
+        for ((u, c), x) in out_b.iter_mut().zip(&cb[r.clone()]).zip(&x.b[r]) {
+            *u += c * x;
         }
     }
 }
@@ -301,26 +311,35 @@ impl System {
         }
     }
 
-    /// `out = rhs + Aᵀ λ` (every arc of pair `(i, j)` is in rows `i` and `n_s + j`; a slack in
-    /// its own row).
-    fn plus_at(&self, rhs: &Vars, lam: &[f64], out: &mut Vars) {
+    /// `out = rhs + Aᵀ λ`, or `Aᵀ λ` without `rhs` (every arc of pair `(i, j)` is in rows `i`
+    /// and `n_s + j`; a slack in its own row).
+    fn plus_at(&self, rhs: Option<&Vars>, lam: &[f64], out: &mut Vars) {
         let (ns, nb) = (self.ns, self.nb);
         let (ls, lb) = lam.split_at(ns);
         for i in 0..ns {
             let r = i * nb..(i + 1) * nb;
-            for (((oa, ob), (xa, xb)), l) in out.a[r.clone()]
-                .iter_mut()
-                .zip(&mut out.b[r.clone()])
-                .zip(rhs.a[r.clone()].iter().zip(&rhs.b[r]))
-                .zip(lb)
-            {
-                let at = ls[i] + l;
-                *oa = xa + at;
-                *ob = xb + at;
+            let outs = out.a[r.clone()].iter_mut().zip(&mut out.b[r.clone()]);
+            match rhs {
+                Some(x) => {
+                    for (((oa, ob), (xa, xb)), l) in
+                        outs.zip(x.a[r.clone()].iter().zip(&x.b[r])).zip(lb)
+                    {
+                        let at = ls[i] + l;
+                        *oa = xa + at;
+                        *ob = xb + at;
+                    }
+                }
+                None => {
+                    for ((oa, ob), l) in outs.zip(lb) {
+                        let at = ls[i] + l;
+                        *oa = at;
+                        *ob = at;
+                    }
+                }
             }
         }
-        for ((o, x), l) in out.s.iter_mut().zip(&rhs.s).zip(lam) {
-            *o = x + l;
+        for (r, (o, l)) in out.s.iter_mut().zip(lam).enumerate() {
+            *o = rhs.map_or(*l, |x| x.s[r] + l);
         }
     }
 }
@@ -336,8 +355,7 @@ struct Work {
     pb: Vec<f64>,
     /// Row residual of a direction, then its correction (refinement).
     res: Vec<f64>,
-    /// Zeros, and the correction of `dz` (refinement).
-    zero: Vars,
+    /// The correction of `dz` (refinement).
     fix: Vars,
 }
 
@@ -382,7 +400,7 @@ pub fn solve(
     for (r, &l) in grid.supply.iter().chain(&grid.demand).enumerate() {
         let (lo, hi) = (face.leg_lo[l] / scale, face.leg_hi[l] / scale);
         bound[r] = hi;
-        if !fixed(lo, hi) {
+        if !leg_fixed(lo, hi) {
             slack[r] = 1.0;
         }
     }
@@ -420,7 +438,6 @@ pub fn solve(
         dlam: vec![0.0; m],
         pb: vec![0.0; nb],
         res: vec![0.0; m],
-        zero: Vars::zeros(pairs, m),
         fix: Vars::zeros(pairs, m),
     };
     let mut g = Vars::zeros(pairs, m);
@@ -431,6 +448,8 @@ pub fn solve(
     let (mut dus, mut dub) = (vec![0.0; ns], vec![0.0; nb]);
     let mut scaled = vec![0.0; pairs];
     let mut col = vec![0.0; nb];
+    // Per party: `A G_α` row sums over `s_i` (sellers), `A G_β` column sums (buyers).
+    let (mut ha, mut hb) = (vec![0.0; ns], vec![0.0; nb]);
     // The best iterate by merit (see `frontier_ipm`), copied into one buffer.
     let mut best: Option<f64> = None;
     let mut best_z = Vars::zeros(pairs, m);
@@ -440,14 +459,7 @@ pub fn solve(
             break;
         }
         // Utilities of the counted parties, which must stay positive.
-        ub.iter_mut().for_each(|x| *x = 0.0);
-        for i in 0..ns {
-            let r = i * nb..(i + 1) * nb;
-            us[i] = dot(&ca[r.clone()], &z.a[r.clone()]);
-            for ((u, c), x) in ub.iter_mut().zip(&cb[r.clone()]).zip(&z.b[r]) {
-                *u += c * x;
-            }
-        }
+        party_sums(&ca, &cb, &z, &mut us, &mut ub);
         let positive = |sw: &[f64], u: &[f64]| sw.iter().zip(u).all(|(&s, &u)| s == 0.0 || u > 0.0);
         if !positive(&sw_s, &us) || !positive(&sw_b, &ub) {
             break;
@@ -565,10 +577,10 @@ pub fn solve(
         lower_product(&scaled[..pairs], &sys.gda_t, nb, ns, kk, m, ns);
         col.iter_mut().for_each(|x| *x = 0.0);
         // Buyer × seller, and the diagonal's D⁻¹ sums and own rank-one terms.
-        let ha: Vec<f64> = (0..ns)
-            .map(|i| sys.gd.a[i * nb..(i + 1) * nb].iter().sum::<f64>() * sys.inv_ss[i])
-            .collect();
-        let mut hb = vec![0.0; nb];
+        for (i, h) in ha.iter_mut().enumerate() {
+            *h = sys.gd.a[i * nb..(i + 1) * nb].iter().sum::<f64>() * sys.inv_ss[i];
+        }
+        hb.iter_mut().for_each(|h| *h = 0.0);
         for i in 0..ns {
             let r = i * nb..(i + 1) * nb;
             hb.iter_mut().zip(&sys.gd.b[r]).for_each(|(h, g)| *h += g);
@@ -591,7 +603,7 @@ pub fn solve(
         }
         let diag_max = (0..m).map(|r| kk[r * m + r]).fold(0.0_f64, f64::max);
         for r in 0..m {
-            kk[r * m + r] += 1e-15 * diag_max.max(1.0);
+            kk[r * m + r] += DIAGONAL_SHIFT * diag_max.max(1.0);
         }
         if !sys.dense.factor(kk) {
             break;
@@ -629,14 +641,7 @@ pub fn solve(
         let mut alpha = (0.99 * z.step_to_boundary(&work.dz))
             .min(0.99 * v.step_to_boundary(&work.dv))
             .min(1.0);
-        dub.iter_mut().for_each(|x| *x = 0.0);
-        for i in 0..ns {
-            let r = i * nb..(i + 1) * nb;
-            dus[i] = dot(&ca[r.clone()], &work.dz.a[r.clone()]);
-            for ((u, c), x) in dub.iter_mut().zip(&cb[r.clone()]).zip(&work.dz.b[r]) {
-                *u += c * x;
-            }
-        }
+        party_sums(&ca, &cb, &work.dz, &mut dus, &mut dub);
         for ((&s, &u), &du) in sw_s
             .iter()
             .zip(&us)
@@ -690,7 +695,7 @@ fn direction(sys: &System, r_d: &Vars, r_p: &[f64], v: &Vars, refine: bool, work
         .for_each(|(d, r)| *d = -r - *d);
     sys.dense.solve(&sys.k, &mut work.dlam);
     // dz = Q⁻¹ (rhs + Aᵀ dλ), dv = Z⁻¹ (−r_c − V dz)
-    sys.plus_at(&work.rhs, &work.dlam, &mut work.q);
+    sys.plus_at(Some(&work.rhs), &work.dlam, &mut work.q);
     sys.q_inv(&work.q, &mut work.dz, &mut work.pb);
     if refine {
         refine_direction(sys, r_p, work);
@@ -728,7 +733,7 @@ fn refine_direction(sys: &System, r_p: &[f64], work: &mut Work) {
         .iter_mut()
         .zip(&work.res)
         .for_each(|(d, e)| *d += e);
-    sys.plus_at(&work.zero, &work.res, &mut work.q);
+    sys.plus_at(None, &work.res, &mut work.q);
     sys.q_inv(&work.q, &mut work.fix, &mut work.pb);
     work.dz.add_scaled(1.0, &work.fix);
 }

@@ -71,7 +71,7 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
             continue;
         }
         let (lo, hi) = (face.leg_lo[l] / scale, face.leg_hi[l] / scale);
-        if hi - lo <= 1e-12 * hi.abs().max(1.0) {
+        if leg_fixed(lo, hi) {
             leg_rows[l].push(b.len());
             b.push(hi);
         } else {
@@ -496,7 +496,7 @@ pub fn solve(
             .map(|r| kvals[layout.pattern.diagonal(r)])
             .fold(0.0_f64, f64::max);
         for r in 0..m {
-            kvals[layout.pattern.diagonal(r)] += 1e-15 * diag_max.max(1.0);
+            kvals[layout.pattern.diagonal(r)] += DIAGONAL_SHIFT * diag_max.max(1.0);
         }
         if !layout.pattern.factor(&mut kvals) {
             break;
@@ -574,6 +574,17 @@ pub fn solve(
     }
     Some((x, share))
 }
+
+/// A leg whose total the face fixes, on scaled bounds: one equality row instead of a row with a
+/// slack.
+pub(crate) fn leg_fixed(lo: f64, hi: f64) -> bool {
+    hi - lo <= 1e-12 * hi.abs().max(1.0)
+}
+
+/// Added to the Newton matrix's diagonal, relative to its largest entry: the leg rows of a
+/// transportation face are dependent (sellers' and buyers' totals sum alike), and the shift
+/// keeps the factor from breaking on that.
+pub(crate) const DIAGONAL_SHIFT: f64 = 1e-15;
 
 /// How far an iterate is from the targets, as the largest ratio of a residual to its target:
 /// the mean complementarity `gap` to 1e-14, the row residual (in units of the quantity scale)

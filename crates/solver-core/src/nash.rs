@@ -14,10 +14,11 @@
 //!    component of a plain market — laid out densely (`bipartite_ipm.rs`), or when it is small
 //!    (`frontier_ipm.rs`), as long as the trades of the components solved whole fit the
 //!    response (an interior point trades on every edge of its face; `INTERIOR_TRADES_MAX`);
-//!    else by edge generation (the interior-point solve over a sparse
-//!    subset of its edges, grown by the oracle's support and near-tight edges until the test
-//!    passes over the whole component) with the whole component as the fallback. Each component's solve ends with the first-order test
-//!    over its own face; one probe of the whole face decides which components already pass.
+//!    else by edge generation (the interior-point solve over a sparse subset of its edges,
+//!    grown by the oracle's support and near-tight edges until the test passes over the whole
+//!    component) with the whole component as the fallback. Each component's solve ends with
+//!    the first-order test over its own face; one probe of the whole face decides which
+//!    components already pass.
 //!    The gap over the whole face is the weighted mean of the components' gaps. Large
 //!    components are solved on scoped threads (`NASH_THREADS`), joined in order.
 //! 4. Column generation (last resort): the master problem (`master.rs`) maximises the Nash
@@ -288,14 +289,13 @@ pub fn nash_for_pattern(
             window_ms,
         )?
     } else {
-        let edges = face.edge_allowed.iter().filter(|&&a| a).count();
         nash_on_face(
             market,
             &face,
             &w,
             columns,
             probe.wanted,
-            edges > INTERIOR_TRADES_MAX,
+            edge_count(&face) > INTERIOR_TRADES_MAX,
             deadline,
             window_ms,
         )?
@@ -439,9 +439,11 @@ fn nash_by_components(
                 .map(|(&a, &inside)| a && inside)
                 .collect()
         });
+        let sub = component_face(market, face, edges);
         jobs.push(ComponentJob {
             edges,
-            face: component_face(market, face, edges),
+            size: edge_count(&sub),
+            face: sub,
             w: w_c,
             columns: cols,
             wanted,
@@ -453,7 +455,7 @@ fn nash_by_components(
     let mut by_size: Vec<(usize, usize)> = jobs
         .iter()
         .enumerate()
-        .map(|(k, job)| (job.face.edge_allowed.iter().filter(|&&a| a).count(), k))
+        .map(|(k, job)| (job.size, k))
         .collect();
     by_size.sort_unstable_by(|a, b| b.cmp(a));
     let mut whole: usize = by_size.iter().map(|&(edges, _)| edges).sum();
@@ -477,10 +479,7 @@ fn nash_by_components(
         )
     };
     let edges_of: Vec<&[bool]> = jobs.iter().map(|j| j.edges).collect();
-    let arcs: usize = edges_of
-        .iter()
-        .map(|edges| 2 * edges.iter().filter(|&&a| a).count())
-        .sum();
+    let arcs: usize = jobs.iter().map(|j| 2 * j.size).sum();
     let threads = worker_threads().min(jobs.len());
     let results: Vec<Result<Column>> = if threads > 1 && arcs >= PARALLEL_MIN_ARCS {
         in_parallel(jobs, threads, &solve)
@@ -504,9 +503,16 @@ fn nash_by_components(
     Ok(Column { u, x, share })
 }
 
+/// Edges on a face.
+fn edge_count(face: &Face) -> usize {
+    face.edge_allowed.iter().filter(|&&a| a).count()
+}
+
 /// One component's Nash program, ready to solve on its own.
 struct ComponentJob<'a> {
     edges: &'a [bool],
+    /// Edges on its face.
+    size: usize,
     face: Face,
     w: Vec<f64>,
     columns: Vec<Column>,
@@ -587,7 +593,7 @@ fn nash_on_face(
     //     by the first-order test; the oracle's support at the sub-optimum joins the subset
     //     until the test passes. `u*` needs few edges, and the Newton systems of a sparse
     //     subset are sparse.
-    let face_arcs = 2 * face.edge_allowed.iter().filter(|&&a| a).count();
+    let face_arcs = 2 * edge_count(face);
     let grid = crate::bipartite_ipm::Grid::of(market, face);
     let large = sparse || (grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS);
     if large {
