@@ -74,6 +74,9 @@ const PIVOT_TOL: f64 = 1e-9;
 /// Degenerate pivots in a row before switching to Bland's rule.
 const BLAND_AFTER: usize = 30;
 const DEADLINE_POLL: usize = 64;
+/// Shortest section of columns scanned per pricing step (partial pricing): a full scan costs
+/// as much as the rest of a pivot several times over on faces with tens of thousands of edges.
+const PRICING_SECTION: usize = 256;
 
 fn ftol(b: f64) -> f64 {
     FEAS_TOL * b.abs().max(1.0)
@@ -327,6 +330,13 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     let limit = 50 * (total + 100) + 20 * m * m.min(n.max(1));
     let mut cb = vec![0.0; m];
     let mut y = vec![0.0; m];
+    let mut y_costs = vec![0.0; m];
+    // Partial pricing (see the pricing step): the section length and where the next scan starts.
+    let section = PRICING_SECTION.max(total / 32);
+    let mut price_from = 0usize;
+    // `y_fresh`: `y` belongs to the current inverse; `y_exact`: and was computed from scratch.
+    let mut y_fresh = false;
+    let mut y_exact = false;
     let mut alpha = vec![0.0; m];
     let mut since_refactor = 0usize;
     let mut degenerate = 0usize;
@@ -346,6 +356,7 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
             }
             s.refactor()?;
             since_refactor = 0;
+            y_fresh = false;
         }
         let phase1 = s.infeasibility_costs(&mut cb);
         if !phase1 {
@@ -353,33 +364,62 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
                 *c = s.cost[v];
             }
         }
-        s.btran(&cb, &mut y);
+        // `y = c_Bᵀ B⁻¹` costs O(m²) from scratch; after a pivot it was updated in O(m) for
+        // the costs the pivot assumed (`y_costs`), which is every pivot of phase two and most
+        // of phase one. Rebuilt whenever the costs differ or the inverse was rebuilt.
+        if !y_fresh || cb != y_costs {
+            s.btran(&cb, &mut y);
+            y_costs.copy_from_slice(&cb);
+            y_fresh = true;
+            y_exact = true;
+        }
         let dtol = if phase1 { DUAL_TOL } else { DUAL_TOL * cscale };
         let bland = degenerate >= BLAND_AFTER;
 
-        // Pricing.
+        // Pricing. Partial: the columns are scanned in sections from where the last scan
+        // stopped, and the best candidate of the first section that has one enters (Dantzig's
+        // rule within it); a full pass without a candidate means optimal. Bland's rule scans
+        // from column 0 (the smallest index must enter).
         let mut enter = NONE;
         let mut best = 0.0;
-        for j in 0..total {
-            if s.pos[j] != NONE || s.hi[j] <= s.lo[j] {
-                continue;
-            }
-            let cj = if phase1 { 0.0 } else { s.cost[j] };
-            let d = cj - s.dot_col(j, &y);
-            let gain = if s.at_upper[j] { -d } else { d };
-            if gain > dtol && (enter == NONE || (!bland && gain > best)) {
-                enter = j;
-                best = gain;
-                if bland {
-                    break;
+        let mut enter_d = 0.0;
+        let first = if bland { 0 } else { price_from };
+        let mut scanned = 0;
+        while scanned < total && enter == NONE {
+            let len = if bland {
+                total
+            } else {
+                section.min(total - scanned)
+            };
+            for step in 0..len {
+                let j = (first + scanned + step) % total;
+                if s.pos[j] != NONE || s.hi[j] <= s.lo[j] {
+                    continue;
+                }
+                let cj = if phase1 { 0.0 } else { s.cost[j] };
+                let d = cj - s.dot_col(j, &y);
+                let gain = if s.at_upper[j] { -d } else { d };
+                if gain > dtol && (enter == NONE || (!bland && gain > best)) {
+                    enter = j;
+                    best = gain;
+                    enter_d = d;
+                    if bland {
+                        break;
+                    }
                 }
             }
+            scanned += len;
+        }
+        if !bland {
+            price_from = (first + scanned) % total;
         }
         if enter == NONE {
-            if since_refactor > 0 {
-                // Declare nothing on a drifted inverse: rebuild and look again.
+            if since_refactor > 0 || !y_exact {
+                // Declare nothing on a drifted inverse or updated duals: rebuild and look
+                // again.
                 s.refactor()?;
                 since_refactor = 0;
+                y_fresh = false;
                 continue;
             }
             if phase1 {
@@ -488,6 +528,15 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
         s.basis[r] = j;
         s.pos[j] = r;
         s.at_upper[j] = false;
+        // y' = y + (d_j / α_r) · (row r of the old B⁻¹): the entering column's reduced cost
+        // becomes 0 and the leaving one's −d_j / α_r, for the costs `y_costs` with position r
+        // now holding the entering column's cost (0 in phase one, where it lands in bounds).
+        let step = enter_d / alpha[r];
+        for (k, yk) in y.iter_mut().enumerate() {
+            *yk += step * s.binv[k * m + r];
+        }
+        y_costs[r] = if phase1 { 0.0 } else { s.cost[j] };
+        y_exact = false;
         s.update_binv(r, &alpha);
         since_refactor += 1;
         if theta <= 1e-12 {

@@ -331,6 +331,30 @@ fn random_medium_lps_are_proven_optimal() {
     assert!(ok >= 5, "{ok}");
 }
 
+/// Wide programs (hundreds to thousands of columns): the pricing scans them in sections, and
+/// the duals are carried from pivot to pivot; the certificate must still hold at the end.
+#[test]
+fn random_wide_lps_are_proven_optimal() {
+    let mut rng = Rng(0x5eed_0003);
+    let mut ok = 0;
+    for case in 0..24 {
+        let m = rng.int(15, 60);
+        let n = rng.int(300, 1500);
+        let p = boxed(&random_lp(&mut rng, m, n, case % 2 == 0), 50.0);
+        match solve_lp(&p, Deadline::none()) {
+            Ok(s) => {
+                if let Err(e) = check_lp_certificate(&p, &s, 1e-7) {
+                    panic!("case {case}: {e}");
+                }
+                ok += 1;
+            }
+            Err(LpError::Infeasible) => {}
+            Err(e) => panic!("case {case}: {e:?}"),
+        }
+    }
+    assert!(ok >= 8, "{ok}");
+}
+
 #[test]
 fn output_is_deterministic() {
     let mut rng = Rng(99);
