@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::market::{Market, Side};
-use crate::relax::{leg_bounds, reduced_costs, LegFix};
+use crate::relax::{dual_bound, leg_bounds, LegFix};
 use crate::welfare::BoundTree;
 
 /// Identifier of the certificate format.
@@ -247,14 +247,5 @@ fn leaf_bound(
         rho[r] = rhos[k];
     }
     let (lo, hi) = leg_bounds(market, fix);
-    let mut bound: f64 = (0..market.legs.len())
-        .map(|l| y[l].max(0.0) * hi[l] - (-y[l]).max(0.0) * lo[l])
-        .sum();
-    let rc = reduced_costs(market, &y, &rho);
-    for (e, edge) in market.edges.iter().enumerate() {
-        if rc[e] > 0.0 {
-            bound += rc[e] * hi[edge.supply].min(hi[edge.demand]);
-        }
-    }
-    bound
+    dual_bound(market, &lo, &hi, &y, &rho)
 }

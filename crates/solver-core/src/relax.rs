@@ -50,6 +50,33 @@ pub fn leg_bounds(market: &Market, fix: &[LegFix]) -> (Vec<f64>, Vec<f64>) {
     (lo, hi)
 }
 
+/// The upper bound that leg prices `leg_dual` and ratio prices `ratio_dual` give on the welfare
+/// of every flow within leg bounds `[lo, hi]` (weak LP duality):
+/// `Σ_l (y_l⁺ · hi_l − y_l⁻ · lo_l) + Σ_e max(0, rc_e) · min(hi_supply(e), hi_demand(e))`; the
+/// second sum charges any dual infeasibility, so inexact prices still give a true bound. The
+/// welfare certificate (`certificate.rs`) checks exactly this per leaf.
+#[must_use]
+pub fn dual_bound(
+    market: &Market,
+    lo: &[f64],
+    hi: &[f64],
+    leg_dual: &[f64],
+    ratio_dual: &[f64],
+) -> f64 {
+    let mut bound: f64 = leg_dual
+        .iter()
+        .zip(lo.iter().zip(hi))
+        .map(|(&y, (&l, &h))| y.max(0.0) * h - (-y).max(0.0) * l)
+        .sum();
+    let rc = reduced_costs(market, leg_dual, ratio_dual);
+    for (e, edge) in market.edges.iter().enumerate() {
+        if rc[e] > 0.0 {
+            bound += rc[e] * hi[edge.supply].min(hi[edge.demand]);
+        }
+    }
+    bound
+}
+
 /// A restriction of the relaxation to (a superset of) its optimal face: edges that may carry
 /// flow, and per-leg bounds tightened to equalities where complementary slackness demands it.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,9 @@
 use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::market::Market;
-use crate::relax::{leg_bounds, maximise, quantity_scale, surplus_scale, LegFix, Relaxed};
+use crate::relax::{
+    dual_bound, leg_bounds, maximise, quantity_scale, surplus_scale, LegFix, Relaxed,
+};
 
 /// A node of the branch-and-bound tree as the certificate records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,23 +61,51 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    fn node(&mut self, fix: &mut Vec<LegFix>) -> Result<BoundTree> {
+    /// The subtree under `fix`; `parent` is the relaxation of the node it was branched from.
+    fn node(&mut self, fix: &mut Vec<LegFix>, parent: Option<&Relaxed>) -> Result<BoundTree> {
         let (lo, hi) = leg_bounds(self.market, fix);
-        let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
-        let r = maximise(
-            self.market,
-            &lo,
-            &hi,
-            None,
-            None,
-            &profit,
-            self.deadline,
-            self.window_ms,
-        )?;
         let leaf = |r: &Relaxed| BoundTree::Leaf {
             bound: r.bound,
             leg_dual: r.leg_dual.clone(),
             ratio_dual: r.ratio_dual.clone(),
+        };
+        // A child's relaxation is its parent's with one leg's bounds tightened. When the
+        // parent's optimal flow already meets them, it is optimal here too (same value, and the
+        // parent's duals prove it): no solve. Otherwise the parent's duals, priced at this
+        // node's bounds, are still a valid upper bound (weak duality, the bound the certificate
+        // checks): below the incumbent, the node is pruned on them without a solve.
+        let reused = match parent {
+            Some(p) if within_bounds(self.market, &p.x, &lo, &hi, self.qty_scale) => {
+                Some(p.clone())
+            }
+            Some(p) => {
+                let bound = dual_bound(self.market, &lo, &hi, &p.leg_dual, &p.ratio_dual);
+                if bound < self.best - self.tie_tol {
+                    return Ok(BoundTree::Leaf {
+                        bound,
+                        leg_dual: p.leg_dual.clone(),
+                        ratio_dual: p.ratio_dual.clone(),
+                    });
+                }
+                None
+            }
+            None => None,
+        };
+        let r = match reused {
+            Some(r) => r,
+            None => {
+                let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
+                maximise(
+                    self.market,
+                    &lo,
+                    &hi,
+                    None,
+                    None,
+                    &profit,
+                    self.deadline,
+                    self.window_ms,
+                )?
+            }
         };
         if !r.feasible(self.qty_scale) || r.bound < self.best - self.tie_tol {
             return Ok(leaf(&r));
@@ -127,7 +157,7 @@ impl Search<'_> {
         let mut children = [None, None];
         for (k, f) in order.into_iter().enumerate() {
             fix[leg] = f;
-            children[k] = Some(self.node(fix)?);
+            children[k] = Some(self.node(fix, Some(&r))?);
         }
         fix[leg] = LegFix::Free;
         let [a, b] = children;
@@ -139,6 +169,17 @@ impl Search<'_> {
             on: Box::new(on),
         })
     }
+}
+
+/// True when a flow meets the leg bounds of a node: every leg total within `[lo, hi]` (an off
+/// leg at most the search's zero, an on leg at least its minimum, both as the branching reads
+/// them).
+fn within_bounds(market: &Market, x: &[f64], lo: &[f64], hi: &[f64], qty_scale: f64) -> bool {
+    let zero = 1e-9 * qty_scale;
+    leg_totals(market, x)
+        .iter()
+        .zip(lo.iter().zip(hi))
+        .all(|(&t, (&l, &h))| t >= l - 1e-9 * l.max(1.0) && t <= h.max(zero) + 1e-9 * h.max(1.0))
 }
 
 fn empty_leaf() -> BoundTree {
@@ -175,7 +216,7 @@ pub fn solve_welfare(market: &Market, deadline: Deadline, window_ms: u64) -> Res
         qty_scale: quantity_scale(market),
     };
     let mut fix = vec![LegFix::Free; market.legs.len()];
-    let tree = search.node(&mut fix)?;
+    let tree = search.node(&mut fix, None)?;
     let optimum = search.best.max(0.0);
     let cut = optimum - search.tie_tol;
     let mut patterns: Vec<OptimalPattern> = search
