@@ -61,8 +61,13 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    /// The subtree under `fix`; `parent` is the relaxation of the node it was branched from.
-    fn node(&mut self, fix: &mut Vec<LegFix>, parent: Option<&Relaxed>) -> Result<BoundTree> {
+    /// The subtree under `fix`; `parent` is the relaxation of the node it was branched from,
+    /// with its flow's leg totals.
+    fn node(
+        &mut self,
+        fix: &mut Vec<LegFix>,
+        parent: Option<(&Relaxed, &[f64])>,
+    ) -> Result<BoundTree> {
         let (lo, hi) = leg_bounds(self.market, fix);
         let leaf = |r: &Relaxed| BoundTree::Leaf {
             bound: r.bound,
@@ -75,10 +80,10 @@ impl Search<'_> {
         // node's bounds, are still a valid upper bound (weak duality, the bound the certificate
         // checks): below the incumbent, the node is pruned on them without a solve.
         let reused = match parent {
-            Some(p) if within_bounds(self.market, &p.x, &lo, &hi, self.qty_scale) => {
-                Some(p.clone())
+            Some((p, totals)) if within_bounds(totals, &lo, &hi, self.qty_scale) => {
+                Some((p.clone(), totals.to_vec()))
             }
-            Some(p) => {
+            Some((p, _)) => {
                 let bound = dual_bound(self.market, &lo, &hi, &p.leg_dual, &p.ratio_dual);
                 if bound < self.best - self.tie_tol {
                     return Ok(BoundTree::Leaf {
@@ -91,11 +96,11 @@ impl Search<'_> {
             }
             None => None,
         };
-        let r = match reused {
-            Some(r) => r,
+        let (r, totals) = match reused {
+            Some(reused) => reused,
             None => {
                 let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
-                maximise(
+                let r = maximise(
                     self.market,
                     &lo,
                     &hi,
@@ -104,7 +109,9 @@ impl Search<'_> {
                     &profit,
                     self.deadline,
                     self.window_ms,
-                )?
+                )?;
+                let totals = leg_totals(self.market, &r.x);
+                (r, totals)
             }
         };
         if !r.feasible(self.qty_scale) || r.bound < self.best - self.tie_tol {
@@ -114,7 +121,6 @@ impl Search<'_> {
         // then, once the flow respects every lot, on any leg still free: a tied pattern may hide
         // behind it.
         let market = self.market;
-        let totals = leg_totals(market, &r.x);
         let mut violated: Option<(usize, f64)> = None;
         let mut free: Option<usize> = None;
         for (l, leg) in market.legs.iter().enumerate() {
@@ -157,7 +163,7 @@ impl Search<'_> {
         let mut children = [None, None];
         for (k, f) in order.into_iter().enumerate() {
             fix[leg] = f;
-            children[k] = Some(self.node(fix, Some(&r))?);
+            children[k] = Some(self.node(fix, Some((&r, &totals)))?);
         }
         fix[leg] = LegFix::Free;
         let [a, b] = children;
@@ -171,12 +177,12 @@ impl Search<'_> {
     }
 }
 
-/// True when a flow meets the leg bounds of a node: every leg total within `[lo, hi]` (an off
-/// leg at most the search's zero, an on leg at least its minimum, both as the branching reads
-/// them).
-fn within_bounds(market: &Market, x: &[f64], lo: &[f64], hi: &[f64], qty_scale: f64) -> bool {
+/// True when a flow's leg totals meet the leg bounds of a node: every total within `[lo, hi]`
+/// (an off leg at most the search's zero, an on leg at least its minimum, both as the branching
+/// reads them).
+fn within_bounds(totals: &[f64], lo: &[f64], hi: &[f64], qty_scale: f64) -> bool {
     let zero = 1e-9 * qty_scale;
-    leg_totals(market, x)
+    totals
         .iter()
         .zip(lo.iter().zip(hi))
         .all(|(&t, (&l, &h))| t >= l - 1e-9 * l.max(1.0) && t <= h.max(zero) + 1e-9 * h.max(1.0))
