@@ -157,8 +157,8 @@ const DENSE_MAX_ROWS: usize = 600;
 /// every party's support is the whole other side, the factor is full anyway, and the dense
 /// kernel is several times faster than the sparse one's indirection.
 const DENSE_MIN_FILL: f64 = 0.25;
-/// ... and when the sparse factor, fill-in included, holds at least this fraction of the lower
-/// triangle. Measured on the 300×300 defer-swap market's edge-generation subsets (577 rows):
+/// A matrix that passes `DENSE_MIN_FILL` is factored densely only when its analysed sparse
+/// factor, fill-in included, holds at least this fraction of the lower triangle. Measured on the 300×300 defer-swap market's edge-generation subsets (577 rows):
 /// at a factor fill of 0.25 the sparse factorisation is about twice as fast as the dense one.
 const DENSE_MIN_FACTOR_FILL: f64 = 0.5;
 

@@ -80,7 +80,7 @@ impl Search<'_> {
         // node's bounds, are still a valid upper bound (weak duality, the bound the certificate
         // checks): below the incumbent, the node is pruned on them without a solve.
         let reused = match parent {
-            Some((p, totals)) if within_bounds(totals, &lo, &hi, self.qty_scale) => {
+            Some((p, totals)) if within_bounds(totals, &lo, &hi) => {
                 Some((p.clone(), totals.to_vec()))
             }
             Some((p, _)) => {
@@ -177,15 +177,18 @@ impl Search<'_> {
     }
 }
 
-/// True when a flow's leg totals meet the leg bounds of a node: every total within `[lo, hi]`
-/// (an off leg at most the search's zero, an on leg at least its minimum, both as the branching
-/// reads them).
-fn within_bounds(totals: &[f64], lo: &[f64], hi: &[f64], qty_scale: f64) -> bool {
-    let zero = 1e-9 * qty_scale;
-    totals
-        .iter()
-        .zip(lo.iter().zip(hi))
-        .all(|(&t, (&l, &h))| t >= l - 1e-9 * l.max(1.0) && t <= h.max(zero) + 1e-9 * h.max(1.0))
+/// True when a flow's leg totals meet the leg bounds of a node: an on leg at least its minimum
+/// as the branching reads it (within 1e-9 relative, the simplex's own feasibility tolerance), at
+/// most its maximum likewise, and an off leg exactly 0 — a flow with dust on a leg fixed off
+/// would carry it into the settlement, so such a child is solved instead.
+fn within_bounds(totals: &[f64], lo: &[f64], hi: &[f64]) -> bool {
+    totals.iter().zip(lo.iter().zip(hi)).all(|(&t, (&l, &h))| {
+        if h == 0.0 {
+            t == 0.0
+        } else {
+            t >= l - 1e-9 * l.max(1.0) && t <= h + 1e-9 * h.max(1.0)
+        }
+    })
 }
 
 fn empty_leaf() -> BoundTree {
