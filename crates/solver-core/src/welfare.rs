@@ -96,20 +96,11 @@ impl Search<'_> {
             }
             None => None,
         };
+        let solved_here = reused.is_none();
         let (r, totals) = match reused {
             Some(reused) => reused,
             None => {
-                let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
-                let r = maximise(
-                    self.market,
-                    &lo,
-                    &hi,
-                    None,
-                    None,
-                    &profit,
-                    self.deadline,
-                    self.window_ms,
-                )?;
+                let r = self.relax(&lo, &hi)?;
                 let totals = leg_totals(self.market, &r.x);
                 (r, totals)
             }
@@ -139,7 +130,18 @@ impl Search<'_> {
             }
         }
         let Some(leg) = violated.map(|(l, _)| l).or(free) else {
-            // Every lot is fixed and the flow is feasible: a candidate pattern.
+            // Every lot is fixed and the flow is feasible: a candidate pattern. Its relaxation
+            // is solved at its own bounds even when an ancestor's flow already met them: the
+            // Nash stage builds the pattern's face from these duals, and an ancestor's, though
+            // optimal here too, describe the face differently within the reduced-cost
+            // tolerance (seed 107210 of the larger-market test: 9 more edges allowed and one
+            // leg left ranged, and the settlement found there failed the verifier's
+            // first-order test).
+            let r = if solved_here {
+                r
+            } else {
+                self.relax(&lo, &hi)?
+            };
             if r.value > self.best + self.tie_tol {
                 self.best = r.value;
                 let cut = self.best - self.tie_tol;
@@ -174,6 +176,23 @@ impl Search<'_> {
             off: Box::new(off),
             on: Box::new(on),
         })
+    }
+}
+
+impl Search<'_> {
+    /// The LP relaxation at leg bounds `[lo, hi]`.
+    fn relax(&self, lo: &[f64], hi: &[f64]) -> Result<Relaxed> {
+        let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
+        maximise(
+            self.market,
+            lo,
+            hi,
+            None,
+            None,
+            &profit,
+            self.deadline,
+            self.window_ms,
+        )
     }
 }
 
