@@ -12,8 +12,15 @@
 //! - the basis inverse is dense and explicit, updated by one elementary row operation per
 //!   pivot (O(m²)) and rebuilt by Gauss–Jordan with partial pivoting every few dozen pivots, and
 //!   always before optimality or infeasibility is declared;
-//! - pricing is Dantzig's rule with a Harris two-pass ratio test (prefers large pivots); after a
-//!   run of degenerate pivots it switches to Bland's rule (smallest index enters, smallest index
+//! - the duals `y = c_Bᵀ B⁻¹` are updated from pivot to pivot in O(m) (the pivot row of the old
+//!   inverse) while the basic costs are the ones the pivot assumed, and recomputed from scratch
+//!   otherwise and after every rebuild;
+//! - pricing is partial: the columns are scanned in sections (at least 256, a 32nd of them) from
+//!   where the last scan stopped, and the best candidate of the first section with one enters
+//!   (Dantzig's rule within the section; a full pass without one proves optimality). On faces
+//!   of tens of thousands of edges a full scan per pivot was most of the time. The ratio test
+//!   is Harris's two-pass one (prefers large pivots); after a run of degenerate pivots the method
+//!   switches to Bland's rule (smallest index enters, scanning from column 0; smallest index
 //!   leaves among ties), which cannot cycle, until a step makes progress.
 //!
 //! Everything is deterministic: fixed scan orders, index tie-breaks.
