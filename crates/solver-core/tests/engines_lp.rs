@@ -6,7 +6,7 @@
 mod engines_support;
 
 use engines_support::{brute_force_lp, check_lp_certificate, Rng};
-use nash_solver_core::{solve_lp, Deadline, Lp, LpError};
+use nash_solver_core::{solve_lp, solve_transport, Deadline, Lp, LpError, Transport};
 
 const INF: f64 = f64::INFINITY;
 
@@ -353,6 +353,51 @@ fn random_wide_lps_are_proven_optimal() {
         }
     }
     assert!(ok >= 8, "{ok}");
+}
+
+/// Assignment problems with profits from {0, 1, 2, 3}: every basis is highly degenerate (n of
+/// the 2n − 1 basic variables at 0), ties are everywhere, and 400–2,000 columns make the
+/// pricing run in sections. The answers must be proven optimal by their certificate and reach
+/// the network simplex's optimum (an independent engine).
+#[test]
+fn degenerate_assignment_lps_are_proven_optimal() {
+    let mut rng = Rng(0x5eed_0004);
+    for case in 0..12 {
+        let n = rng.int(20, 45);
+        let mut p = Lp {
+            c: Vec::new(),
+            upper: Vec::new(),
+            rows: vec![Vec::new(); 2 * n],
+            row_lo: vec![1.0; 2 * n],
+            row_hi: vec![1.0; 2 * n],
+        };
+        for i in 0..n {
+            for j in 0..n {
+                let col = p.c.len();
+                p.c.push(rng.int(0, 3) as f64);
+                p.upper.push(INF);
+                p.rows[i].push((col, 1.0));
+                p.rows[n + j].push((col, 1.0));
+            }
+        }
+        let s = solve_lp(&p, Deadline::none()).unwrap_or_else(|e| panic!("case {case}: {e:?}"));
+        if let Err(e) = check_lp_certificate(&p, &s, 1e-8) {
+            panic!("case {case} (n = {n}): {e}");
+        }
+        let transport = Transport {
+            node_lo: vec![1.0; 2 * n],
+            node_hi: vec![1.0; 2 * n],
+            arcs: (0..n * n).map(|k| (k / n, n + k % n)).collect(),
+            profit: p.c.clone(),
+        };
+        let flow = solve_transport(&transport, Deadline::none()).expect("network simplex");
+        assert!(
+            (flow.objective - s.objective).abs() <= 1e-9 * flow.objective.abs().max(1.0),
+            "case {case}: simplex {} vs network simplex {}",
+            s.objective,
+            flow.objective
+        );
+    }
 }
 
 #[test]
