@@ -171,7 +171,9 @@ impl Simplex<'_> {
                     t.swap(c * w + k, best * w + k);
                 }
             }
-            for k in 0..w {
+            // Columns left of `c` are already unit columns, so the pivot row is 0 there:
+            // the scaling and the eliminations start at column `c`.
+            for k in c..w {
                 t[c * w + k] /= pv;
             }
             let (head, tail) = t.split_at_mut(c * w);
@@ -179,7 +181,7 @@ impl Simplex<'_> {
             for row in head.chunks_mut(w).chain(rest.chunks_mut(w)) {
                 let f = row[c];
                 if f != 0.0 {
-                    for (v, p) in row.iter_mut().zip(prow.iter()) {
+                    for (v, p) in row[c..].iter_mut().zip(&prow[c..]) {
                         *v -= f * p;
                     }
                 }
@@ -222,6 +224,31 @@ impl Simplex<'_> {
             }
             col[r] = v;
         }
+    }
+
+    /// True when the current basis is still accurate: every row's activity equals its logical
+    /// variable, and `y` prices every basic column at zero, within a hundredth of the
+    /// feasibility and dual tolerances (drift of the updated inverse shows in both).
+    fn accurate(&self, y: &[f64], cscale: f64) -> bool {
+        let m = self.m;
+        let mut activity = vec![0.0; m];
+        for j in 0..self.n {
+            let v = self.x[j];
+            if v != 0.0 {
+                for &(k, a) in &self.cols[j] {
+                    activity[k] += a * v;
+                }
+            }
+        }
+        let rows_ok = (0..m).all(|i| {
+            let r = self.x[self.n + i];
+            (activity[i] - r).abs() <= 0.01 * ftol(r)
+        });
+        let duals_ok = self.basis.iter().all(|&j| {
+            let d = self.cost[j] - self.dot_col(j, y);
+            d.abs() <= 0.01 * DUAL_TOL * cscale
+        });
+        rows_ok && duals_ok
     }
 
     /// Phase-one costs of the basic variables (gradient of minus the infeasibility sum), or
@@ -421,9 +448,16 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
             price_from = (first + scanned) % total;
         }
         if enter == NONE {
-            if since_refactor > 0 || !y_exact {
-                // Declare nothing on a drifted inverse or updated duals: rebuild and look
-                // again.
+            if !y_exact {
+                // Carried duals: price once more with duals computed from scratch.
+                y_fresh = false;
+                continue;
+            }
+            // Declare nothing on a drifted inverse: optimality only when the basic values
+            // still solve the rows and the duals still price the basic columns at zero (both
+            // checked in O(nonzeros), far below a rebuild's O(m³), which most of these short
+            // solves would otherwise end with); infeasibility only after a rebuild.
+            if since_refactor > 0 && (phase1 || !s.accurate(&y, cscale)) {
                 s.refactor()?;
                 since_refactor = 0;
                 y_fresh = false;
