@@ -10,8 +10,10 @@
 //!   its bounds, the costs are the gradient of the sum of infeasibilities, and an infeasible
 //!   basic variable blocks the step when it reaches the bound it violates;
 //! - the basis inverse is dense and explicit, updated by one elementary row operation per
-//!   pivot (O(m²)) and rebuilt by Gauss–Jordan with partial pivoting every few dozen pivots, and
-//!   always before optimality or infeasibility is declared;
+//!   pivot (O(m²)) and rebuilt by Gauss–Jordan with partial pivoting every few dozen pivots and
+//!   before infeasibility is declared; optimality is declared on an updated inverse only when
+//!   the basic values still solve the rows and fresh duals still price the basic columns at
+//!   zero (to a hundredth of the tolerances), else after a rebuild;
 //! - the duals `y = c_Bᵀ B⁻¹` are updated from pivot to pivot in O(m) (the pivot row of the old
 //!   inverse) while the basic costs are the ones the pivot assumed, and recomputed from scratch
 //!   otherwise and after every rebuild;
