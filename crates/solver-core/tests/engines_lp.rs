@@ -309,25 +309,38 @@ fn random_small_lps_are_proven_optimal() {
     );
 }
 
-#[test]
-fn random_medium_lps_are_proven_optimal() {
-    let mut rng = Rng(0x5eed_0002);
+/// `cases` random LPs of `rows` × `cols` (inclusive ranges), boxed so that they are bounded:
+/// every solved one is proven optimal by its certificate; returns how many were solved (the
+/// rest are infeasible).
+fn boxed_lps_are_proven_optimal(
+    seed: u64,
+    cases: usize,
+    rows: (usize, usize),
+    cols: (usize, usize),
+) -> usize {
+    let mut rng = Rng(seed);
     let mut ok = 0;
-    for case in 0..30 {
-        let m = rng.int(10, 40);
-        let n = rng.int(10, 60);
+    for case in 0..cases {
+        let m = rng.int(rows.0, rows.1);
+        let n = rng.int(cols.0, cols.1);
         let p = boxed(&random_lp(&mut rng, m, n, case % 2 == 0), 50.0);
         match solve_lp(&p, Deadline::none()) {
             Ok(s) => {
                 if let Err(e) = check_lp_certificate(&p, &s, 1e-7) {
-                    panic!("case {case}: {e}");
+                    panic!("seed {seed:#x} case {case}: {e}");
                 }
                 ok += 1;
             }
             Err(LpError::Infeasible) => {}
-            Err(e) => panic!("case {case}: {e:?}"),
+            Err(e) => panic!("seed {seed:#x} case {case}: {e:?}"),
         }
     }
+    ok
+}
+
+#[test]
+fn random_medium_lps_are_proven_optimal() {
+    let ok = boxed_lps_are_proven_optimal(0x5eed_0002, 30, (10, 40), (10, 60));
     assert!(ok >= 5, "{ok}");
 }
 
@@ -335,23 +348,7 @@ fn random_medium_lps_are_proven_optimal() {
 /// the duals are carried from pivot to pivot; the certificate must still hold at the end.
 #[test]
 fn random_wide_lps_are_proven_optimal() {
-    let mut rng = Rng(0x5eed_0003);
-    let mut ok = 0;
-    for case in 0..24 {
-        let m = rng.int(15, 60);
-        let n = rng.int(300, 1500);
-        let p = boxed(&random_lp(&mut rng, m, n, case % 2 == 0), 50.0);
-        match solve_lp(&p, Deadline::none()) {
-            Ok(s) => {
-                if let Err(e) = check_lp_certificate(&p, &s, 1e-7) {
-                    panic!("case {case}: {e}");
-                }
-                ok += 1;
-            }
-            Err(LpError::Infeasible) => {}
-            Err(e) => panic!("case {case}: {e:?}"),
-        }
-    }
+    let ok = boxed_lps_are_proven_optimal(0x5eed_0003, 24, (15, 60), (300, 1500));
     assert!(ok >= 8, "{ok}");
 }
 
