@@ -61,6 +61,21 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
+    /// The LP relaxation at leg bounds `[lo, hi]`.
+    fn relax(&self, lo: &[f64], hi: &[f64]) -> Result<Relaxed> {
+        let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
+        maximise(
+            self.market,
+            lo,
+            hi,
+            None,
+            None,
+            &profit,
+            self.deadline,
+            self.window_ms,
+        )
+    }
+
     /// The subtree under `fix`; `parent` is the relaxation of the node it was branched from,
     /// with its flow's leg totals.
     fn node(
@@ -176,23 +191,6 @@ impl Search<'_> {
             off: Box::new(off),
             on: Box::new(on),
         })
-    }
-}
-
-impl Search<'_> {
-    /// The LP relaxation at leg bounds `[lo, hi]`.
-    fn relax(&self, lo: &[f64], hi: &[f64]) -> Result<Relaxed> {
-        let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
-        maximise(
-            self.market,
-            lo,
-            hi,
-            None,
-            None,
-            &profit,
-            self.deadline,
-            self.window_ms,
-        )
     }
 }
 
