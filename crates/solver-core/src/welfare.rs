@@ -9,6 +9,8 @@
 //! the solver returns the pattern whose Nash optimum is best). Every pruned or solved node keeps
 //! its dual solution, and the tree of those duals is the certificate (`certificate.rs`).
 
+use std::borrow::Cow;
+
 use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::market::Market;
@@ -52,6 +54,8 @@ pub struct Welfare {
 
 struct Search<'a> {
     market: &'a Market,
+    /// Every edge's surplus: the objective of every relaxation.
+    profit: Vec<f64>,
     deadline: Deadline,
     window_ms: u64,
     best: f64,
@@ -63,14 +67,13 @@ struct Search<'a> {
 impl Search<'_> {
     /// The LP relaxation at leg bounds `[lo, hi]`.
     fn relax(&self, lo: &[f64], hi: &[f64]) -> Result<Relaxed> {
-        let profit: Vec<f64> = self.market.edges.iter().map(|e| e.surplus).collect();
         maximise(
             self.market,
             lo,
             hi,
             None,
             None,
-            &profit,
+            &self.profit,
             self.deadline,
             self.window_ms,
         )
@@ -95,9 +98,7 @@ impl Search<'_> {
         // node's bounds, are still a valid upper bound (weak duality, the bound the certificate
         // checks): below the incumbent, the node is pruned on them without a solve.
         let reused = match parent {
-            Some((p, totals)) if within_bounds(totals, &lo, &hi) => {
-                Some((p.clone(), totals.to_vec()))
-            }
+            Some((p, totals)) if within_bounds(totals, &lo, &hi) => Some((p, totals)),
             Some((p, _)) => {
                 let bound = dual_bound(self.market, &lo, &hi, &p.leg_dual, &p.ratio_dual);
                 if bound < self.best - self.tie_tol {
@@ -112,12 +113,13 @@ impl Search<'_> {
             None => None,
         };
         let solved_here = reused.is_none();
-        let (r, totals) = match reused {
-            Some(reused) => reused,
+        // Borrowed from the parent when reused: the flow and totals are edge- and leg-long.
+        let (r, totals): (Cow<'_, Relaxed>, Cow<'_, [f64]>) = match reused {
+            Some((r, totals)) => (Cow::Borrowed(r), Cow::Borrowed(totals)),
             None => {
                 let r = self.relax(&lo, &hi)?;
                 let totals = leg_totals(self.market, &r.x);
-                (r, totals)
+                (Cow::Owned(r), Cow::Owned(totals))
             }
         };
         if !r.feasible(self.qty_scale) || r.bound < self.best - self.tie_tol {
@@ -153,7 +155,7 @@ impl Search<'_> {
             // leg left ranged, and the settlement found there failed the verifier's
             // first-order test).
             let r = if solved_here {
-                r
+                r.into_owned()
             } else {
                 self.relax(&lo, &hi)?
             };
@@ -234,6 +236,7 @@ pub fn leg_totals(market: &Market, x: &[f64]) -> Vec<f64> {
 pub fn solve_welfare(market: &Market, deadline: Deadline, window_ms: u64) -> Result<Welfare> {
     let mut search = Search {
         market,
+        profit: market.edges.iter().map(|e| e.surplus).collect(),
         deadline,
         window_ms,
         best: f64::NEG_INFINITY,
@@ -245,8 +248,7 @@ pub fn solve_welfare(market: &Market, deadline: Deadline, window_ms: u64) -> Res
     let tree = search.node(&mut fix, None)?;
     let optimum = search.best.max(0.0);
     let cut = optimum - search.tie_tol;
-    let mut patterns: Vec<OptimalPattern> = search
-        .found
+    let mut patterns: Vec<OptimalPattern> = std::mem::take(&mut search.found)
         .into_iter()
         .filter(|p| p.relaxed.value >= cut)
         .collect();
@@ -254,8 +256,7 @@ pub fn solve_welfare(market: &Market, deadline: Deadline, window_ms: u64) -> Res
         // Trading nothing is always feasible (every lot off); the search reaches it unless the
         // relaxation itself is empty, which it never is. Keep the invariant explicit anyway.
         let (lo, hi) = leg_bounds(market, &vec![LegFix::Off; market.legs.len()]);
-        let profit: Vec<f64> = market.edges.iter().map(|e| e.surplus).collect();
-        let r = maximise(market, &lo, &hi, None, None, &profit, deadline, window_ms)?;
+        let r = search.relax(&lo, &hi)?;
         patterns.push(OptimalPattern {
             fix: vec![LegFix::Off; market.legs.len()],
             relaxed: r,
