@@ -50,49 +50,17 @@ impl Dense {
         if a.len() != m * m {
             return false;
         }
-        // Columns two at a time (left-looking): each row below updates both from one pass
-        // over its prefix, so every load of the two pivot rows serves four products.
-        let mut j = 0;
-        while j < m {
-            let dj = pivot(
-                a[j * m + j],
-                dot(&a[j * m..j * m + j], &a[j * m..j * m + j]),
-            );
-            a[j * m + j] = dj;
-            if j + 1 == m {
-                break;
+        // Four lanes per register where the processor has them; the same bits either way.
+        #[cfg(target_arch = "x86_64")]
+        if crate::wide::has_avx2() {
+            #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
+            // SAFETY: the processor supports AVX2 (`has_avx2`).
+            unsafe {
+                factor_avx2(m, a);
             }
-            let k = j + 1;
-            let lkj = (a[k * m + j] - dot(&a[k * m..k * m + j], &a[j * m..j * m + j])) / dj;
-            a[k * m + j] = lkj;
-            let dk = pivot(
-                a[k * m + k],
-                dot(&a[k * m..k * m + k], &a[k * m..k * m + k]),
-            );
-            a[k * m + k] = dk;
-            // L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j], then L[i][k] likewise with
-            // the new L[i][j] added to the prefix product.
-            let (upto, rest) = a.split_at_mut((k + 1) * m);
-            let (lj, lk) = (&upto[j * m..j * m + j], &upto[k * m..k * m + j]);
-            let mut rows = rest[..(m - k - 1) * m].chunks_exact_mut(m);
-            while let Some(r0) = rows.next() {
-                if let Some(r1) = rows.next() {
-                    let [s00, s01, s10, s11] = dot2x2(&r0[..j], &r1[..j], lj, lk);
-                    let x0 = (r0[j] - s00) / dj;
-                    r0[j] = x0;
-                    r0[k] = (r0[k] - (s01 + x0 * lkj)) / dk;
-                    let x1 = (r1[j] - s10) / dj;
-                    r1[j] = x1;
-                    r1[k] = (r1[k] - (s11 + x1 * lkj)) / dk;
-                } else {
-                    let (s0, s1) = dot2(lj, lk, &r0[..j]);
-                    let x0 = (r0[j] - s0) / dj;
-                    r0[j] = x0;
-                    r0[k] = (r0[k] - (s1 + x0 * lkj)) / dk;
-                }
-            }
-            j += 2;
+            return a.iter().all(|x| x.is_finite());
         }
+        factor_lower(m, a);
         a.iter().all(|x| x.is_finite())
     }
 
@@ -113,8 +81,64 @@ impl Dense {
     }
 }
 
+/// `factor_lower` compiled for AVX2 (`wide.rs`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn factor_avx2(m: usize, a: &mut [f64]) {
+    factor_lower(m, a);
+}
+
+/// The left-looking factor of `Dense::factor`, in place on the row-major lower triangle.
+#[inline(always)]
+fn factor_lower(m: usize, a: &mut [f64]) {
+    // Columns two at a time (left-looking): each row below updates both from one pass
+    // over its prefix, so every load of the two pivot rows serves four products.
+    let mut j = 0;
+    while j < m {
+        let dj = pivot(
+            a[j * m + j],
+            dot(&a[j * m..j * m + j], &a[j * m..j * m + j]),
+        );
+        a[j * m + j] = dj;
+        if j + 1 == m {
+            break;
+        }
+        let k = j + 1;
+        let lkj = (a[k * m + j] - dot(&a[k * m..k * m + j], &a[j * m..j * m + j])) / dj;
+        a[k * m + j] = lkj;
+        let dk = pivot(
+            a[k * m + k],
+            dot(&a[k * m..k * m + k], &a[k * m..k * m + k]),
+        );
+        a[k * m + k] = dk;
+        // L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j], then L[i][k] likewise with
+        // the new L[i][j] added to the prefix product.
+        let (upto, rest) = a.split_at_mut((k + 1) * m);
+        let (lj, lk) = (&upto[j * m..j * m + j], &upto[k * m..k * m + j]);
+        let mut rows = rest[..(m - k - 1) * m].chunks_exact_mut(m);
+        while let Some(r0) = rows.next() {
+            if let Some(r1) = rows.next() {
+                let [s00, s01, s10, s11] = dot2x2(&r0[..j], &r1[..j], lj, lk);
+                let x0 = (r0[j] - s00) / dj;
+                r0[j] = x0;
+                r0[k] = (r0[k] - (s01 + x0 * lkj)) / dk;
+                let x1 = (r1[j] - s10) / dj;
+                r1[j] = x1;
+                r1[k] = (r1[k] - (s11 + x1 * lkj)) / dk;
+            } else {
+                let (s0, s1) = dot2(lj, lk, &r0[..j]);
+                let x0 = (r0[j] - s0) / dj;
+                r0[j] = x0;
+                r0[k] = (r0[k] - (s1 + x0 * lkj)) / dk;
+            }
+        }
+        j += 2;
+    }
+}
+
 /// The pivot `√(original − sum)`; one that is not clearly positive (relative to the original
 /// diagonal) becomes huge (see `factor`).
+#[inline(always)]
 fn pivot(original: f64, sum: f64) -> f64 {
     let d = original - sum;
     if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
@@ -127,7 +151,7 @@ fn pivot(original: f64, sum: f64) -> f64 {
 /// Dot product with four independent sums (the compiler keeps a single running sum in order
 /// otherwise, which serialises on the add latency); short rows (the Newton matrices of small
 /// components) take a plain loop.
-#[inline]
+#[inline(always)]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     if n < 8 {
@@ -150,7 +174,7 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// `(dot(a, c), dot(b, c))` with the same additions in the same order as `dot`, loading `c`
 /// once for both: the inner loops of the factor and of dense Newton-matrix products.
-#[inline]
+#[inline(always)]
 pub(crate) fn dot2(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
     let n = a.len().min(b.len()).min(c.len());
     if n < 8 {
@@ -176,7 +200,7 @@ pub(crate) fn dot2(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
 
 /// `[a·c, a·d, b·c, b·d]`, each with `dot`'s additions in `dot`'s order: the 2×2 block of the
 /// factor's inner loop.
-#[inline]
+#[inline(always)]
 fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
     let n = a.len().min(b.len()).min(c.len()).min(d.len());
     if n < 8 {
@@ -255,6 +279,42 @@ mod tests {
                     x[i]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_wide_build_gives_the_baseline_bits() {
+        // `Dense::factor` takes the AVX2 build where the processor has it (`wide.rs`); the
+        // baseline build of the same loop must give the same bits, or responses would differ
+        // between machines.
+        let mut seed = 11_u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 11) as f64 / (1_u64 << 53) as f64) - 0.5
+        };
+        for m in [3, 9, 17, 64, 130, 231] {
+            let b: Vec<f64> = (0..m * m).map(|_| next()).collect();
+            let dense = Dense::new(m);
+            let mut a = dense.values();
+            for i in 0..m {
+                for j in 0..=i {
+                    a[i * m + j] = (0..m).map(|k| b[i * m + k] * b[j * m + k]).sum::<f64>()
+                        + if i == j { 0.1 } else { 0.0 };
+                }
+            }
+            let mut baseline = a.clone();
+            factor_lower(m, &mut baseline);
+            assert!(dense.factor(&mut a));
+            let same = a
+                .iter()
+                .zip(&baseline)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(
+                same,
+                "m={m}: the dispatched factor differs from the baseline build"
+            );
         }
     }
 

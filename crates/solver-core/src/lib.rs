@@ -50,6 +50,7 @@ pub mod split;
 pub mod stability;
 pub mod verify;
 pub mod welfare;
+mod wide;
 
 pub use api::{
     profile_json, solve_challenge, solve_json, validate_json, verify_challenge, verify_json,
