@@ -303,6 +303,27 @@ pub fn nash_for_pattern(
     Ok(settlement_of(col, p_plus, index))
 }
 
+/// The Nash stage again, on the face a verifier reads off `settlement` (`verify::judge`):
+/// for a frontier settlement that the verifier's first-order test rejects although the
+/// solver's own test, on the face its welfare duals described, accepted it (`api.rs`,
+/// `self_check`). `P+` stays the union over every pattern the first solve saw.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when a kernel fails.
+pub fn settle_on_verifier_face(
+    market: &Market,
+    settlement: &Settlement,
+    deadline: Deadline,
+    window_ms: u64,
+) -> Result<Settlement> {
+    let pattern = crate::verify::settlement_pattern(market, &settlement.x, deadline)?;
+    let mut again = nash_for_pattern(market, &pattern, settlement.pattern, deadline, window_ms)?;
+    for (p, &q) in again.p_plus.iter_mut().zip(&settlement.p_plus) {
+        *p |= q;
+    }
+    Ok(again)
+}
+
 /// The connected components of a face's edge graph that hold a counted party (`w > 0`): per
 /// component, its edges (as a mask over all edges). Ordered by their smallest party index, so
 /// the order does not depend on anything but the (sorted) parties.

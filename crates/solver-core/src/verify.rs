@@ -17,10 +17,10 @@ use crate::limits::{
     Q_NASH_UNSTABLE,
 };
 use crate::market::Market;
-use crate::nash::{p_plus_over_face, Settlement};
-use crate::relax::{leg_bounds, maximise, optimal_face, LegFix};
+use crate::nash::{p_plus_over_face, pattern_face, Settlement};
+use crate::relax::{leg_bounds, maximise, LegFix};
 use crate::stability::{frontier_stable, per_trade_stable};
-use crate::welfare::leg_totals;
+use crate::welfare::{leg_totals, OptimalPattern};
 
 /// The verdict on one response (§5). Utilities are reported by party id for transparency.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -316,6 +316,24 @@ pub fn judge(
         ));
     }
     // On the frontier: the first-order test over settlements with the same on/off pattern.
+    let pattern = settlement_pattern(market, x, deadline)?;
+    let face = pattern_face(market, &pattern);
+    let p_plus = p_plus_over_face(market, &face, utility, deadline, 0)?;
+    let stable = frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
+    Ok((gap, true, stable))
+}
+
+/// The on/off pattern a verifier reads off a frontier settlement (§3.2: an all-or-nothing
+/// leg is on when it trades), with the welfare optimum over that pattern: its optimal face
+/// is where the first-order test of `judge` looks.
+///
+/// # Errors
+/// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
+pub fn settlement_pattern(
+    market: &Market,
+    x: &[f64],
+    deadline: Deadline,
+) -> Result<OptimalPattern> {
     let totals = leg_totals(market, x);
     let fix: Vec<LegFix> = market
         .legs
@@ -332,10 +350,7 @@ pub fn judge(
     let (lo, hi) = leg_bounds(market, &fix);
     let profit: Vec<f64> = market.edges.iter().map(|e| e.surplus).collect();
     let relaxed = maximise(market, &lo, &hi, None, None, &profit, deadline, 0)?;
-    let face = optimal_face(market, &lo, &hi, &relaxed);
-    let p_plus = p_plus_over_face(market, &face, utility, deadline, 0)?;
-    let stable = frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
-    Ok((gap, true, stable))
+    Ok(OptimalPattern { fix, relaxed })
 }
 
 /// `(W* − W) / W*`, 0 when both are 0 (§3.1).
