@@ -134,6 +134,7 @@ fn self_check(
             &s.utility,
             w,
             welfare.optimum.max(w),
+            &welfare.patterns,
             deadline,
         )?;
         Ok((w, pareto, stable))
@@ -142,7 +143,13 @@ fn self_check(
     if !pareto || stable {
         return Ok((settlement, w, stable));
     }
-    let again = crate::nash::settle_on_verifier_face(market, &settlement, deadline, window);
+    let again = crate::nash::settle_on_verifier_face(
+        market,
+        &settlement,
+        &welfare.patterns,
+        deadline,
+        window,
+    );
     if let Ok(again) = again {
         if let Ok((w_again, true, true)) = judged(&again) {
             return Ok((again, w_again, true));
@@ -350,6 +357,7 @@ mod tests {
             &damaged.utility,
             w,
             w,
+            &[],
             Deadline::none(),
         )
         .expect("judges");

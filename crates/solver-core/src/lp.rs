@@ -42,6 +42,13 @@ pub struct Lp {
     pub row_lo: Vec<f64>,
     /// Upper bound per row, may be `f64::INFINITY`.
     pub row_hi: Vec<f64>,
+    /// The size of the costs that matter, which the optimality test's dual tolerance is
+    /// relative to; `None`: the largest `|c|`. A caller with big-M penalty columns passes the
+    /// scale of its real costs: relative to the penalty (hundreds of times the largest real
+    /// cost), the test would accept a vertex that far from optimal (measured: the Nash
+    /// oracle over a face with swaps returned a flow 2e-6 below a settlement known to be on
+    /// the face, relative, more than §3.2's first-order tolerance).
+    pub cost_scale: Option<f64>,
 }
 
 /// An optimal basic solution with its duals.
@@ -76,7 +83,7 @@ const NONE: usize = usize::MAX;
 pub const MAX_DENSE_ROWS: usize = 4096;
 /// Primal feasibility tolerance, relative to `max(1, |bound|)`.
 const FEAS_TOL: f64 = 1e-9;
-/// Dual (reduced cost) tolerance, relative to `max(1, max |c|)` in phase two.
+/// Dual (reduced cost) tolerance, relative to the costs' scale (`Lp::cost_scale`) in phase two.
 const DUAL_TOL: f64 = 1e-9;
 /// Entries of the pivot column below this are treated as zero.
 const PIVOT_TOL: f64 = 1e-9;
@@ -361,7 +368,15 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     };
     s.refactor()?;
 
-    let cscale = lp.c.iter().fold(1.0f64, |a, c| a.max(c.abs()));
+    // Relative to the costs' own size (not to 1: profits of 1e-4 per unit would otherwise
+    // be priced to 1e-5 of themselves); 1 when every cost is 0.
+    let cscale = match lp
+        .cost_scale
+        .unwrap_or_else(|| lp.c.iter().fold(0.0f64, |a, c| a.max(c.abs())))
+    {
+        v if v > 0.0 && v.is_finite() => v,
+        _ => 1.0,
+    };
     let refactor_every = 50usize.max(m / 2);
     let limit = 50 * (total + 100) + 20 * m * m.min(n.max(1));
     let mut cb = vec![0.0; m];

@@ -285,6 +285,8 @@ pub fn maximise(
         rows,
         row_lo,
         row_hi,
+        // The usable edges' profits, not the artificial columns' penalty.
+        cost_scale: Some(usable.iter().fold(0.0, |a: f64, &e| a.max(profit[e].abs()))),
     };
     let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
     let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);

@@ -293,10 +293,12 @@ fn claims_match(
     }
 }
 
-/// Pareto and Nash-stability of a settlement given `W*` (§3.1, §3.2).
+/// Pareto and Nash-stability of a settlement given `W*` (§3.1, §3.2). `known`: patterns
+/// already solved (see `settlement_pattern`), `&[]` when there are none.
 ///
 /// # Errors
 /// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
+#[allow(clippy::too_many_arguments)] // the settlement's parts and its context; a struct would only rename them
 pub fn judge(
     market: &Market,
     x: &[f64],
@@ -304,6 +306,7 @@ pub fn judge(
     utility: &[f64],
     welfare: f64,
     optimum: f64,
+    known: &[OptimalPattern],
     deadline: Deadline,
 ) -> Result<(f64, bool, bool)> {
     let gap = gap_of(welfare, optimum);
@@ -316,7 +319,7 @@ pub fn judge(
         ));
     }
     // On the frontier: the first-order test over settlements with the same on/off pattern.
-    let pattern = settlement_pattern(market, x, deadline)?;
+    let pattern = settlement_pattern(market, x, known, deadline)?;
     let face = pattern_face(market, &pattern);
     let p_plus = p_plus_over_face(market, &face, utility, deadline, 0)?;
     let stable = frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
@@ -327,11 +330,17 @@ pub fn judge(
 /// leg is on when it trades), with the welfare optimum over that pattern: its optimal face
 /// is where the first-order test of `judge` looks.
 ///
+/// `known`: patterns whose relaxation was already solved exactly this way (the solver's own
+/// welfare stage solves each candidate pattern at its own bounds, with the same arguments);
+/// one with the settlement's fix is taken instead of solving the same LP again, which gives
+/// the same bits, so the same face and the same verdict.
+///
 /// # Errors
 /// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
 pub fn settlement_pattern(
     market: &Market,
     x: &[f64],
+    known: &[OptimalPattern],
     deadline: Deadline,
 ) -> Result<OptimalPattern> {
     let totals = leg_totals(market, x);
@@ -347,6 +356,9 @@ pub fn settlement_pattern(
             },
         )
         .collect();
+    if let Some(pattern) = known.iter().find(|p| p.fix == fix) {
+        return Ok(pattern.clone());
+    }
     let (lo, hi) = leg_bounds(market, &fix);
     let profit: Vec<f64> = market.edges.iter().map(|e| e.surplus).collect();
     let relaxed = maximise(market, &lo, &hi, None, None, &profit, deadline, 0)?;
@@ -427,7 +439,14 @@ pub fn verify_responses(
             }
         };
         let (gap, pareto, stable) = judge(
-            market, &r.x, &r.share, &r.utility, r.welfare, optimum, deadline,
+            market,
+            &r.x,
+            &r.share,
+            &r.utility,
+            r.welfare,
+            optimum,
+            &[],
+            deadline,
         )?;
         claims_match(market, &r, pareto, stable, miner, challenge_id, &mut errors);
         let valid = errors.is_empty();

@@ -20,6 +20,7 @@ fn lp(c: &[f64], upper: &[f64], rows: &[Row]) -> Lp {
         rows: rows.iter().map(|r| r.0.to_vec()).collect(),
         row_lo: rows.iter().map(|r| r.1).collect(),
         row_hi: rows.iter().map(|r| r.2).collect(),
+        cost_scale: None,
     }
 }
 
@@ -243,6 +244,7 @@ fn random_lp(rng: &mut Rng, m: usize, n: usize, round: bool) -> Lp {
         rows,
         row_lo,
         row_hi,
+        cost_scale: None,
     }
 }
 
@@ -367,6 +369,7 @@ fn degenerate_assignment_lps_are_proven_optimal() {
             rows: vec![Vec::new(); 2 * n],
             row_lo: vec![1.0; 2 * n],
             row_hi: vec![1.0; 2 * n],
+            cost_scale: None,
         };
         for i in 0..n {
             for j in 0..n {
@@ -417,6 +420,7 @@ fn too_many_rows_is_refused_before_allocating() {
         rows: vec![vec![(0, 1.0)]; m],
         row_lo: vec![0.0; m],
         row_hi: vec![1.0; m],
+        cost_scale: None,
     };
     assert_eq!(solve_lp(&p, Deadline::none()), Err(LpError::TooLarge));
 }

@@ -23,6 +23,7 @@ pub fn transport_to_lp(t: &Transport) -> Lp {
         rows,
         row_lo: t.node_lo.clone(),
         row_hi: t.node_hi.clone(),
+        cost_scale: None,
     }
 }
 
