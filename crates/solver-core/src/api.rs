@@ -114,10 +114,10 @@ fn solve_timed(challenge: &Challenge, deadline: Deadline) -> Result<(Solution, S
 /// duals are not unique: a face described by other duals can, rarely, see the settlement as
 /// not Nash-stable (seen once, on the generated market of regression seed 107210 in
 /// `tests/properties.rs`, before the branch and bound solved every candidate pattern at its
-/// own bounds). Then the Nash stage runs again on the
-/// verifier's face, and its answer replaces the first when the verifier's test accepts it: a
-/// slower answer rather than one a validator scores 0.85. The first answer stays when the
-/// second is no better or does not finish in time.
+/// own bounds). Then the Nash stage runs again on the verifier's face, and its answer
+/// replaces the first when the verifier's test accepts it: a slower answer rather than one a
+/// validator scores 0.85. The first answer stays when the second is no better or does not
+/// finish in time.
 fn self_check(
     market: &Market,
     welfare: &Welfare,
