@@ -32,6 +32,28 @@ fn solve_ok(p: &Lp) -> nash_solver_core::LpSolution {
     s
 }
 
+/// A big-M penalty column (as `relax::maximise` adds for bounded legs) must not loosen the
+/// optimality test when the caller names the scale of its real costs: relative to the
+/// penalty, reduced costs of 1 and 0.5 are within the dual tolerance, and the slack basis
+/// (objective 0) would pass as optimal.
+#[test]
+fn a_penalty_column_does_not_loosen_optimality_when_the_cost_scale_is_given() {
+    // max x0 + 0.5·x1 − 1e9·a  s.t.  x0 + x1 − a ≤ 1.
+    let mut p = lp(
+        &[1.0, 0.5, -1e9],
+        &[INF, INF, INF],
+        &[(&[(0, 1.0), (1, 1.0), (2, -1.0)], -INF, 1.0)],
+    );
+    p.cost_scale = Some(1.0);
+    let s = solve_ok(&p);
+    assert!(
+        (s.objective - 1.0).abs() <= 1e-12,
+        "objective {}",
+        s.objective
+    );
+    assert!((s.x[0] - 1.0).abs() <= 1e-12 && s.x[2] == 0.0, "{:?}", s.x);
+}
+
 #[test]
 fn textbook_two_variables() {
     let p = lp(
