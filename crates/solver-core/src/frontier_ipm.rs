@@ -106,13 +106,7 @@ fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem 
         }
         for (ratio, row) in market.ratios.iter().zip(&ratio_row) {
             let Some(row) = *row else { continue };
-            let mut c = 0.0;
-            if edge.supply == ratio.give {
-                c += 1.0;
-            }
-            if edge.demand == ratio.get {
-                c -= ratio.give_per_get_max;
-            }
+            let c = ratio.coefficient(edge);
             if c != 0.0 {
                 col.push((row, c));
             }

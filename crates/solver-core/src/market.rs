@@ -83,6 +83,22 @@ pub struct Ratio {
     pub give_per_get_max: f64,
 }
 
+impl Ratio {
+    /// The edge's coefficient in the row `given − ratio · received ≤ 0`: 1 when it trades
+    /// the swap's `give` leg, `−ratio` when it trades its `get` leg, else 0.
+    #[must_use]
+    pub fn coefficient(&self, edge: &Edge) -> f64 {
+        let mut c = 0.0;
+        if edge.supply == self.give {
+            c += 1.0;
+        }
+        if edge.demand == self.get {
+            c -= self.give_per_get_max;
+        }
+        c
+    }
+}
+
 /// The whole optimisation input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Market {

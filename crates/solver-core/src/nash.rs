@@ -784,13 +784,7 @@ fn onto_face(market: &Market, face: &Face, mut x: Vec<f64>) -> Option<Vec<f64>> 
             if row == usize::MAX {
                 continue;
             }
-            let mut c = 0.0;
-            if edge.supply == ratio.give {
-                c += 1.0;
-            }
-            if edge.demand == ratio.get {
-                c -= ratio.give_per_get_max;
-            }
+            let c = ratio.coefficient(edge);
             if c != 0.0 {
                 out.push((row, c));
             }
