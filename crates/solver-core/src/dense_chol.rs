@@ -238,33 +238,46 @@ fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
 mod tests {
     use super::*;
 
+    /// `A = B Bᵀ + I` for a random `B` (entries in [−1, 1)): symmetric positive definite,
+    /// the full matrix row-major.
+    fn random_spd(m: usize, seed: &mut u64) -> Vec<f64> {
+        let mut next = || {
+            *seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((*seed >> 33) % 2000) as f64 / 1000.0 - 1.0
+        };
+        let b: Vec<f64> = (0..m * m).map(|_| next()).collect();
+        let mut full = vec![0.0; m * m];
+        for i in 0..m {
+            for j in 0..m {
+                full[i * m + j] = (0..m).map(|k| b[i * m + k] * b[j * m + k]).sum::<f64>()
+                    + if i == j { 1.0 } else { 0.0 };
+            }
+        }
+        full
+    }
+
+    /// The lower triangle of a full matrix in `Dense`'s storage.
+    fn lower(dense: &Dense, full: &[f64]) -> Vec<f64> {
+        let m = dense.dim();
+        let mut a = dense.values();
+        for i in 0..m {
+            for j in 0..=i {
+                let slot = dense.slot(j, i).expect("in range");
+                a[slot] = full[i * m + j];
+            }
+        }
+        a
+    }
+
     #[test]
     fn solves_dense_spd_systems() {
         let mut seed = 7_u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 33) % 2000) as f64 / 1000.0 - 1.0
-        };
         for m in [1, 2, 3, 5, 8, 31, 64, 97] {
-            // A = B Bᵀ + I is symmetric positive definite.
-            let b: Vec<f64> = (0..m * m).map(|_| next()).collect();
-            let mut full = vec![0.0; m * m];
-            for i in 0..m {
-                for j in 0..m {
-                    full[i * m + j] = (0..m).map(|k| b[i * m + k] * b[j * m + k]).sum::<f64>()
-                        + if i == j { 1.0 } else { 0.0 };
-                }
-            }
+            let full = random_spd(m, &mut seed);
             let dense = Dense::new(m);
-            let mut a = dense.values();
-            for i in 0..m {
-                for j in 0..=i {
-                    let slot = dense.slot(j, i).expect("in range");
-                    a[slot] = full[i * m + j];
-                }
-            }
+            let mut a = lower(&dense, &full);
             assert!(dense.factor(&mut a));
             let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).cos()).collect();
             let mut rhs: Vec<f64> = (0..m)
@@ -288,22 +301,9 @@ mod tests {
         // baseline build of the same loop must give the same bits, or responses would differ
         // between machines.
         let mut seed = 11_u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 11) as f64 / (1_u64 << 53) as f64) - 0.5
-        };
         for m in [3, 9, 17, 64, 130, 231] {
-            let b: Vec<f64> = (0..m * m).map(|_| next()).collect();
             let dense = Dense::new(m);
-            let mut a = dense.values();
-            for i in 0..m {
-                for j in 0..=i {
-                    a[i * m + j] = (0..m).map(|k| b[i * m + k] * b[j * m + k]).sum::<f64>()
-                        + if i == j { 0.1 } else { 0.0 };
-                }
-            }
+            let mut a = lower(&dense, &random_spd(m, &mut seed));
             let mut baseline = a.clone();
             factor_lower(m, &mut baseline);
             assert!(dense.factor(&mut a));
