@@ -330,12 +330,7 @@ mod tests {
     /// own settlements rarely need this; a damaged split stands in for such a settlement.)
     #[test]
     fn a_settlement_the_verifier_rejects_is_solved_again_on_its_face() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/seed-three-party.challenge.json"
-        );
-        let text = std::fs::read_to_string(path).expect("fixture");
-        let challenge = parse_challenge(&text).expect("valid fixture");
+        let challenge = crate::challenge::fixture("seed-three-party");
         let solution = solve_challenge(&challenge, Deadline::none()).expect("solves");
         assert!(solution.nash_stable);
         let market = &solution.market;

@@ -968,6 +968,17 @@ pub fn parse_challenge_value(v: &serde_json::Value) -> Result<Challenge> {
     challenge(&from_serde(v, 0)?)
 }
 
+/// A challenge of `shared/fixtures/` by name (`seed-three-party`), for the crate's unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Challenge {
+    let path = format!(
+        "{}/../../../shared/fixtures/{name}.challenge.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    parse_challenge(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

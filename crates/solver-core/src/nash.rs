@@ -758,12 +758,13 @@ fn onto_face(market: &Market, face: &Face, mut x: Vec<f64>) -> Option<Vec<f64>> 
             residual.push(t.clamp(lo, hi) - t);
         }
     }
-    let mut ratio_row = vec![usize::MAX; market.ratios.len()];
+    // (ratio, row) for the ratio rows kept: each edge's column visits only these.
+    let mut ratio_rows = Vec::new();
     for (r, ratio) in market.ratios.iter().enumerate() {
         let excess = totals[ratio.give] - ratio.give_per_get_max * totals[ratio.get];
         let touched = traded[ratio.give] || traded[ratio.get];
         if touched && (face.ratio_tight[r] || excess > 0.0) {
-            ratio_row[r] = residual.len();
+            ratio_rows.push((ratio, residual.len()));
             residual.push(-excess);
         }
     }
@@ -780,10 +781,7 @@ fn onto_face(market: &Market, face: &Face, mut x: Vec<f64>) -> Option<Vec<f64>> 
                 out.push((leg_row[l], 1.0));
             }
         }
-        for (ratio, &row) in market.ratios.iter().zip(&ratio_row) {
-            if row == usize::MAX {
-                continue;
-            }
+        for &(ratio, row) in &ratio_rows {
             let c = ratio.coefficient(edge);
             if c != 0.0 {
                 out.push((row, c));
@@ -1211,7 +1209,7 @@ pub fn solve_nash(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::challenge::parse_challenge;
+    use crate::challenge::fixture;
     use crate::edges::build_market;
     use crate::welfare::{leg_totals, solve_welfare};
 
@@ -1219,12 +1217,7 @@ mod tests {
     /// projected back onto them, every trade kept positive; one on the face is kept as it is.
     #[test]
     fn an_allocation_just_off_its_face_is_projected_onto_it() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/seed-three-party.challenge.json"
-        );
-        let text = std::fs::read_to_string(path).expect("fixture");
-        let market = build_market(&parse_challenge(&text).expect("valid fixture"));
+        let market = build_market(&fixture("seed-three-party"));
         let welfare = solve_welfare(&market, Deadline::none(), 0).expect("solves");
         let pattern = &welfare.patterns[0];
         let face = pattern_face(&market, pattern);
