@@ -8,6 +8,11 @@
 
 use std::time::Instant;
 
+/// The binding's allocator, so that the times here are the addon's (the core crate itself
+/// leaves the choice to whoever links it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use nash_solver_core::{profile_json, SolveOptions};
 
 #[path = "../benches/settlement_market.rs"]
