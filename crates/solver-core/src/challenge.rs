@@ -1024,7 +1024,10 @@ mod tests {
         assert_eq!(join("", "version"), "version");
         assert_eq!(join("parties[3]", "quantity"), "parties[3].quantity");
         assert_eq!(index("parties", 0), "parties[0]");
-        assert_eq!(index("parties[12].constraints", 1023), "parties[12].constraints[1023]");
+        assert_eq!(
+            index("parties[12].constraints", 1023),
+            "parties[12].constraints[1023]"
+        );
         assert_eq!(index("a", usize::MAX), format!("a[{}]", usize::MAX));
     }
 
