@@ -571,9 +571,9 @@ fn worker_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
-/// `solve` over every job on `threads` scoped threads; results in job order (`None` only if a
-/// job never ran). A panic in a worker reaches the caller when the scope ends (the binding
-/// turns it into an error).
+/// `solve` over every job on `threads` threads (the caller and `threads − 1` scoped ones);
+/// results in job order (`None` only if a job never ran). A panic in a worker reaches the
+/// caller when the scope ends (the binding turns it into an error).
 fn in_parallel<J: Send, R: Send>(
     jobs: Vec<J>,
     threads: usize,
@@ -585,22 +585,26 @@ fn in_parallel<J: Send, R: Send>(
     let queue: Vec<Mutex<Option<J>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
     let slots: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= n {
-                    break;
-                }
-                let job = queue[k].lock().ok().and_then(|mut j| j.take());
-                if let Some(job) = job {
-                    let r = solve(job);
-                    if let Ok(mut slot) = slots[k].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
+    let work = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        if k >= n {
+            break;
         }
+        let job = queue[k].lock().ok().and_then(|mut j| j.take());
+        if let Some(job) = job {
+            let r = solve(job);
+            if let Ok(mut slot) = slots[k].lock() {
+                *slot = Some(r);
+            }
+        }
+    };
+    // The calling thread is one of the workers: one thread fewer to start per call (they are
+    // started per settlement), and no thread idles waiting for the others.
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
     });
     slots
         .into_iter()
