@@ -237,3 +237,55 @@ fn large_plain_market_response_stays_under_the_size_limit() {
     );
     assert_eq!(verdicts[0]["q"].as_f64(), Some(1.0), "{}", verdicts[0]);
 }
+
+/// The components of a face are solved on several threads (`NASH_THREADS`, read per
+/// settlement) and joined in order: the response must not depend on how many. The thread count
+/// is process-wide, so each count runs in a child process of this test binary, which writes
+/// its response to the file named by `NASH_THREADS_CHILD_OUT`.
+#[test]
+fn thread_count_does_not_change_the_response() {
+    // 100×100 plain: three GPU types, 3,299 edges, over the parallel threshold.
+    let text = gen::market(100, 100, 1);
+    if let Ok(out) = std::env::var("NASH_THREADS_CHILD_OUT") {
+        let response = nash_solver_core::api::solve_json(&text, &Default::default())
+            .expect("the generated market solves");
+        std::fs::write(out, response).expect("write the child's response");
+        return;
+    }
+    let dir = std::env::temp_dir();
+    let run = |threads: &str| -> serde_json::Value {
+        let out = dir.join(format!(
+            "nash-threads-{}-{threads}.json",
+            std::process::id()
+        ));
+        let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "thread_count_does_not_change_the_response",
+                "--quiet",
+            ])
+            .env("NASH_THREADS", threads)
+            .env("NASH_THREADS_CHILD_OUT", &out)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run the child");
+        assert!(status.success(), "child with NASH_THREADS={threads} failed");
+        let text = std::fs::read_to_string(&out).expect("the child's response");
+        let _ = std::fs::remove_file(&out);
+        let mut response: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        // The one field that may differ: how long the solve took.
+        response
+            .as_object_mut()
+            .expect("an object")
+            .remove("response_time_ms");
+        response
+    };
+    let one = run("1");
+    for threads in ["2", "3"] {
+        assert_eq!(
+            run(threads),
+            one,
+            "NASH_THREADS={threads} changed the response"
+        );
+    }
+}
