@@ -8,12 +8,12 @@
 
 use std::time::Instant;
 
+use nash_solver_core::{profile_json, SolveOptions};
+
 /// The binding's allocator, so that the times here are the addon's (the core crate itself
 /// leaves the choice to whoever links it).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use nash_solver_core::{profile_json, SolveOptions};
 
 #[path = "../benches/settlement_market.rs"]
 mod settlement_market;

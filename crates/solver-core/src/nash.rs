@@ -523,12 +523,11 @@ fn nash_by_components(
         // the order 50, 92, 156 would start the largest at 50 ms and end at 206 ms. (The
         // benchmark's markets happen to list their largest component early: their times do
         // not change.)
-        let mut order: Vec<usize> = (0..jobs.len()).collect();
-        order.sort_by(|&a, &b| jobs[b].size.cmp(&jobs[a].size).then(a.cmp(&b)));
-        let mut slots: Vec<Option<ComponentJob>> = jobs.into_iter().map(Some).collect();
-        let ordered: Vec<ComponentJob> = order.iter().filter_map(|&k| slots[k].take()).collect();
+        let mut indexed: Vec<(usize, ComponentJob)> = jobs.into_iter().enumerate().collect();
+        indexed.sort_by(|(a, ja), (b, jb)| jb.size.cmp(&ja.size).then(a.cmp(b)));
+        let (order, ordered): (Vec<usize>, Vec<ComponentJob>) = indexed.into_iter().unzip();
         let mut results: Vec<Option<Result<Column>>> = (0..order.len()).map(|_| None).collect();
-        for (&k, r) in order.iter().zip(in_parallel(ordered, threads, &solve)) {
+        for (k, r) in order.into_iter().zip(in_parallel(ordered, threads, &solve)) {
             results[k] = r;
         }
         results
