@@ -16,7 +16,7 @@ use crate::market::Market;
 use crate::nash::{solve_nash, Settlement};
 use crate::response::{parties_in_key_order, utility_scores, welfare_of, write_settlement};
 use crate::verify::{judge, verify_responses, Solved, Verdict};
-use crate::welfare::{solve_welfare, Welfare};
+use crate::welfare::{solve_welfare, OptimalPattern, Welfare};
 
 /// Options of a solve.
 #[derive(Debug, Clone, Default)]
@@ -125,20 +125,8 @@ fn self_check(
     deadline: Deadline,
     window: u64,
 ) -> Result<(Settlement, f64, bool)> {
-    let judged = |s: &Settlement| -> Result<(f64, bool, bool)> {
-        let w = welfare_of(market, &s.x);
-        let (_, pareto, stable) = judge(
-            market,
-            &s.x,
-            &s.seller_share,
-            &s.utility,
-            w,
-            welfare.optimum.max(w),
-            &welfare.patterns,
-            deadline,
-        )?;
-        Ok((w, pareto, stable))
-    };
+    let judged =
+        |s: &Settlement| judge_settlement(market, s, welfare.optimum, &welfare.patterns, deadline);
     let (w, pareto, stable) = judged(&settlement)?;
     if !pareto || stable {
         return Ok((settlement, w, stable));
@@ -156,6 +144,30 @@ fn self_check(
         }
     }
     Ok((settlement, w, false))
+}
+
+/// The verifier's reading of a settlement (`verify::judge`): its welfare, and whether it is
+/// Pareto-optimal and Nash-stable against `optimum` (raised to the settlement's own welfare
+/// when that is higher) and the patterns already solved (`known`).
+fn judge_settlement(
+    market: &Market,
+    s: &Settlement,
+    optimum: f64,
+    known: &[OptimalPattern],
+    deadline: Deadline,
+) -> Result<(f64, bool, bool)> {
+    let w = welfare_of(market, &s.x);
+    let (_, pareto, stable) = judge(
+        market,
+        &s.x,
+        &s.seller_share,
+        &s.utility,
+        w,
+        optimum.max(w),
+        known,
+        deadline,
+    )?;
+    Ok((w, pareto, stable))
 }
 
 /// The miner response (§4) as JSON text, in RFC 8785 canonical form (so that the same
@@ -344,18 +356,9 @@ mod tests {
             .map(|(edge, &x)| edge.surplus * x)
             .collect();
         damaged.utility = utilities(market, &damaged.x, &damaged.seller_share);
-        let w = welfare_of(market, &damaged.x);
-        let (_, pareto, stable) = judge(
-            market,
-            &damaged.x,
-            &damaged.seller_share,
-            &damaged.utility,
-            w,
-            w,
-            &[],
-            Deadline::none(),
-        )
-        .expect("judges");
+        // Judged against its own welfare as the optimum, with no pattern known.
+        let (_, pareto, stable) =
+            judge_settlement(market, &damaged, 0.0, &[], Deadline::none()).expect("judges");
         assert!(
             pareto && !stable,
             "the damaged split is on the frontier, not Nash-stable"
