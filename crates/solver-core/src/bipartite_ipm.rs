@@ -45,10 +45,10 @@ const MAX_ROWS: usize = 600;
 /// A face that the dense layout can take: its seller and buyer legs, and the edge of each pair.
 #[derive(Debug, Clone)]
 pub struct Grid {
-    supply: Vec<usize>,
-    demand: Vec<usize>,
+    pub(crate) supply: Vec<usize>,
+    pub(crate) demand: Vec<usize>,
     /// Edge per pair `i · n_b + j`, `usize::MAX` where the pair is not on the face.
-    edge: Vec<usize>,
+    pub(crate) edge: Vec<usize>,
 }
 
 impl Grid {

@@ -12,8 +12,11 @@
 //!    and each component is solved on its own: by the interior-point method over the whole
 //!    component when it is a (nearly) complete bipartite graph of single-leg parties — every
 //!    component of a plain market — laid out densely (`bipartite_ipm.rs`), or when it is small
-//!    (`frontier_ipm.rs`), as long as the trades of the components solved whole fit the
-//!    response (an interior point trades on every edge of its face; `INTERIOR_TRADES_MAX`);
+//!    (`frontier_ipm.rs`). An interior point trades on nearly every edge of its face: on a grid
+//!    with additive surplus (plain markets) exchange moves (`sparse_finish.rs`) thin its
+//!    allocation to a few trades per party with the same leg totals and utilities, so such a
+//!    component is solved whole at any size; other components are solved whole as long as the
+//!    trades of the components solved whole fit the response (`INTERIOR_TRADES_MAX`),
 //!    else by edge generation (the interior-point solve over a sparse subset of its edges,
 //!    grown by the oracle's support and near-tight edges until the test passes over the whole
 //!    component) with the whole component as the fallback. Each component's solve ends with
@@ -647,7 +650,15 @@ fn nash_on_face(
     //     subset are sparse.
     let face_arcs = 2 * edge_count(face);
     let grid = crate::bipartite_ipm::Grid::of(market, face);
-    let large = sparse || (grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS);
+    // A grid with additive surplus is solved whole even when its answer must be sparse: the
+    // exchange moves of `sparse_finish.rs` take the interior point's allocation down to a few
+    // trades per party with the same utilities (measured on the 300×300 plain markets: 1.6–2×
+    // faster than edge generation).
+    let additive = grid
+        .as_ref()
+        .and_then(|g| crate::sparse_finish::additive(market, g));
+    let large =
+        (sparse && additive.is_none()) || (grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS);
     if large {
         let wanted = probe.clone();
         if let Some((col, _)) =
@@ -658,13 +669,37 @@ fn nash_on_face(
     }
     // 2. The interior-point solve of the whole program, then the exact split of its
     //    allocation: directly on a small face, after edge generation on a large one.
-    let ipm = match grid {
-        Some(grid) => crate::bipartite_ipm::solve(market, face, &grid, w, deadline)
+    let ipm = match &grid {
+        Some(grid) => crate::bipartite_ipm::solve(market, face, grid, w, deadline)
             .or_else(|| crate::frontier_ipm::solve(market, face, w, deadline)),
         None => crate::frontier_ipm::solve(market, face, w, deadline),
     };
-    // An interior point keeps every usable edge slightly positive: drop the dust (far below
-    // any tolerance of §3) so that the settlement lists only real trades.
+    // 2a. On an additive grid, the exchanged allocation, split exactly: when it passes the
+    //     test, the answer (sparse, and no dearer to split and probe than the interior point).
+    if let (Some(grid), Some(surplus), Some((x, share))) = (&grid, &additive, &ipm) {
+        if let Some(xs) = crate::sparse_finish::exchanged(market, grid, surplus, x, share, deadline)
+            .and_then(|xs| onto_face(market, face, xs))
+        {
+            let col = split_allocation(market, &xs);
+            let gap = probe_face(market, face, w, &col.u, deadline, window_ms)?.gap;
+            if gap <= FIRST_ORDER_STOP {
+                return Ok(col);
+            }
+        }
+    }
+    // 2b. An answer that must be sparse cannot be the interior point itself: edge generation,
+    //     then column generation (not seen on the benchmark's or the tests' markets).
+    if sparse && additive.is_some() {
+        if let Some((col, _)) =
+            edge_generation(market, face, w, &columns, probe, deadline, window_ms)?
+        {
+            return Ok(col);
+        }
+        return column_generation(market, face, w, columns, deadline, window_ms)
+            .map(|(col, _)| col);
+    }
+    // 2c. The interior point itself. It keeps every usable edge slightly positive: drop the dust
+    //     (far below any tolerance of §3) so that the settlement lists only real trades.
     let dust = 1e-9 * quantity_scale(market);
     let ipm = ipm.map(|(mut x, s)| {
         x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
@@ -680,7 +715,7 @@ fn nash_on_face(
         near_miss = gap <= NEAR_MISS;
         columns.push(col);
     }
-    // 2a. A near miss (the split of the interior point passes a validator's test but not ours):
+    // 2d. A near miss (the split of the interior point passes a validator's test but not ours):
     //     a few columns polish it, far cheaper than more interior-point solves.
     if near_miss {
         let (col, gap) = column_generation(market, face, w, columns.clone(), deadline, window_ms)?;
@@ -688,7 +723,7 @@ fn nash_on_face(
             return Ok(col);
         }
     }
-    // 2b. On a small face whose whole solve failed (the Newton systems of some faces with lots
+    // 2e. On a small face whose whole solve failed (the Newton systems of some faces with lots
     //     and ratios lose their rows), edge generation: its sparse sub-problems are better
     //     conditioned.
     if !large {
@@ -949,9 +984,10 @@ const NEAR_TIGHT_PER_GAP: f64 = 10.0;
 /// interior-point solve over the whole face costs less than the rounds of solves over growing
 /// subsets (measured with the general method's sparse storage on the benchmark's GPU markets:
 /// 20×20 to 100×100 components are faster whole, 300×300 ones — about 17,000 arcs each —
-/// faster by edge generation). Grid faces (`bipartite_ipm.rs`) are solved whole at any size
-/// the response allows (`INTERIOR_TRADES_MAX`): densely, 2.1× faster than edge generation on
-/// the 300×300 components.
+/// faster by edge generation). Grid faces (`bipartite_ipm.rs`) are solved whole: densely, 2.1×
+/// faster than edge generation on the 300×300 components — at any size when their surplus is
+/// additive (the exchange moves of `sparse_finish.rs` then make the answer sparse), else as
+/// far as the response allows (`INTERIOR_TRADES_MAX`).
 const WHOLE_FACE_MAX_ARCS: usize = 6000;
 
 /// Most face edges solved whole by the interior-point method in one settlement. An interior
@@ -959,7 +995,8 @@ const WHOLE_FACE_MAX_ARCS: usize = 6000;
 /// stay under §6's 1 MiB (`MAX_JSON_BYTES`): a trade takes about 130 bytes, and 1,024 party
 /// summaries about 200 KB, so 4,000 trades leave a margin. Measured: the 300×300 plain market
 /// solved whole lists 29,952 trades, 4.4 MB; the largest components beyond this budget are
-/// solved by edge generation, whose answers trade on a few edges per party.
+/// solved by edge generation, whose answers trade on a few edges per party — or, when they are
+/// grids with additive surplus, whole and then thinned by exchange moves (`sparse_finish.rs`).
 const INTERIOR_TRADES_MAX: usize = 4000;
 
 /// Rounds of edge generation before the stage falls back to the whole face; each round adds
