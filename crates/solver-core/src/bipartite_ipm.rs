@@ -23,7 +23,7 @@
 //! add to a sum is zero.
 
 use crate::deadline::Deadline;
-use crate::dense_chol::{dot, dot2, Dense};
+use crate::dense_chol::{dot, dot2, dot2x2, Dense};
 use crate::frontier_ipm::{
     centring, leg_fixed, merit, step_to_boundary, ACCEPT_MERIT, DIAGONAL_SHIFT, MAX_ITERATIONS,
     STALL_ITERATIONS, U_STEP_KEEP,
@@ -210,7 +210,8 @@ fn party_sums(ca: &[f64], cb: &[f64], x: &Vars, out_s: &mut [f64], out_b: &mut [
 
 /// `K[off + r][off + r2] = −⟨a_r, b_r2⟩` for `r2 ≤ r`, over `rows` rows of length `len`
 /// (row-major `a`, `b`; `K` row-major with `m` columns): a block of `−A Bᵀ`'s lower triangle.
-/// Two rows of `a` at a time share the loads of each row of `b`.
+/// Two rows of `a` against two rows of `b` at a time: four loads per four products (with one
+/// row of `b` at a time it was three loads per two, and the loads bound the loop).
 fn lower_product(
     a: &[f64],
     b: &[f64],
@@ -224,11 +225,19 @@ fn lower_product(
     let mut r = 0;
     while r + 1 < rows {
         let (a0, a1) = (&a[row(r)], &a[row(r + 1)]);
-        for r2 in 0..=r {
-            let (s0, s1) = dot2(a0, a1, &b[row(r2)]);
-            k[(off + r) * m + off + r2] = -s0;
-            k[(off + r + 1) * m + off + r2] = -s1;
+        // `r` is even: the columns `0..r` go in pairs, then column `r` alone.
+        let mut r2 = 0;
+        while r2 < r {
+            let [s00, s01, s10, s11] = dot2x2(a0, a1, &b[row(r2)], &b[row(r2 + 1)]);
+            k[(off + r) * m + off + r2] = -s00;
+            k[(off + r) * m + off + r2 + 1] = -s01;
+            k[(off + r + 1) * m + off + r2] = -s10;
+            k[(off + r + 1) * m + off + r2 + 1] = -s11;
+            r2 += 2;
         }
+        let (s0, s1) = dot2(a0, a1, &b[row(r)]);
+        k[(off + r) * m + off + r] = -s0;
+        k[(off + r + 1) * m + off + r] = -s1;
         k[(off + r + 1) * m + off + r + 1] = -dot(a1, &b[row(r + 1)]);
         r += 2;
     }

@@ -201,7 +201,7 @@ pub(crate) fn dot2(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
 /// `[a·c, a·d, b·c, b·d]`, each with `dot`'s additions in `dot`'s order: the 2×2 block of the
 /// factor's inner loop.
 #[inline(always)]
-fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
+pub(crate) fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
     let n = a.len().min(b.len()).min(c.len()).min(d.len());
     if n < 8 {
         return [
