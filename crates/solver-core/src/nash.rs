@@ -687,8 +687,9 @@ fn nash_on_face(
             }
         }
     }
-    // 2b. An answer that must be sparse cannot be the interior point itself: edge generation,
-    //     then column generation (not seen on the benchmark's or the tests' markets).
+    // 2b. An answer that must be sparse cannot be the interior point itself: when the exchanged
+    //     allocation fails the test (or the interior point failed), edge generation, then
+    //     column generation.
     if sparse && additive.is_some() {
         if let Some((col, _)) =
             edge_generation(market, face, w, &columns, probe, deadline, window_ms)?
