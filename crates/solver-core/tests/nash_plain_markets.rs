@@ -114,6 +114,22 @@ fn plain_markets_sweep_is_nash_stable() {
     }
 }
 
+/// Large plain markets, unbalanced too: their components' answers must be sparse, so they are
+/// solved whole and thinned by exchange moves (`sparse_finish.rs`); each answer on the frontier
+/// and Nash-stable. `NASH_PLAIN_LARGE_CASES` runs more (sizes cycle through the list).
+#[test]
+fn large_plain_markets_are_nash_stable() {
+    let cases: u64 = std::env::var("NASH_PLAIN_LARGE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let sizes = [(250, 350), (350, 250), (300, 300), (420, 380)];
+    for c in 0..cases {
+        let (sellers, buyers) = sizes[(c % sizes.len() as u64) as usize];
+        check(sellers, buyers, 31_000 + c);
+    }
+}
+
 #[test]
 fn plain_market_medium_is_nash_stable() {
     check(60, 60, 42 + 60);
@@ -244,26 +260,16 @@ fn exchanged_allocations_keep_the_interior_points_totals_and_utilities() {
                 sparse_finish::exchanged(&market, &grid, &surplus, &x, &share, Deadline::none())
                     .unwrap_or_else(|| panic!("{tag}: no exchanged allocation"));
             components += 1;
-            // What the interior point credits each party once its dust is dropped (owner cells
-            // under 1e-9 of the quantity scale, as the exchange drops them): the exchanged
-            // allocation keeps exactly this, so its exact split can only do better.
-            let dust = 1e-9 * nash_solver_core::relax::quantity_scale(&market);
-            let mut u_interior = vec![0.0; market.parties.len()];
-            for (e, edge) in market.edges.iter().enumerate() {
-                if x[e] <= 0.0 || edge.surplus <= 0.0 {
-                    continue;
-                }
-                let za = (share[e] / edge.surplus).clamp(0.0, x[e]);
-                let zb = x[e] - za;
-                u_interior[edge.seller] += if za >= dust { edge.surplus * za } else { 0.0 };
-                u_interior[edge.buyer] += if zb >= dust { edge.surplus * zb } else { 0.0 };
-            }
+            // What the interior point credits each party (its own shares): the exchanged
+            // allocation keeps exactly this until the pairs left under the dust are dropped, so
+            // its exact split can only do better, up to that dust.
+            let u_interior = utilities(&market, &x, &share);
             let u_split = split_utilities(&market, &xs);
             let (t_interior, t_exchanged) = (leg_totals(&market, &x), leg_totals(&market, &xs));
             let q_scale = t_interior.iter().fold(0.0_f64, |a, &b| a.max(b));
             for (l, (a, b)) in t_interior.iter().zip(&t_exchanged).enumerate() {
-                // Only the dust (cells under 1e-9 of the quantity scale) may go.
-                assert!((a - b).abs() <= 1e-6 * q_scale, "{tag}: leg {l}: {a} → {b}");
+                // Only the dust (pairs left under 1e-9 of the quantity scale) may go.
+                assert!((a - b).abs() <= 1e-7 * q_scale, "{tag}: leg {l}: {a} → {b}");
             }
             // The exact split of the exchanged allocation is at least as good for the Nash
             // product as the interior point's credit (both are on the face).
@@ -275,7 +281,7 @@ fn exchanged_allocations_keep_the_interior_points_totals_and_utilities() {
                     .sum()
             };
             assert!(
-                nash(&u_split) >= nash(&u_interior) - 1e-12 * nash(&u_interior).abs().max(1.0),
+                nash(&u_split) >= nash(&u_interior) - 1e-9 * nash(&u_interior).abs().max(1.0),
                 "{tag}: the exchanged split is worse than the interior point: {} < {}",
                 nash(&u_split),
                 nash(&u_interior)
