@@ -5,6 +5,7 @@
 //! independently: on the frontier (welfare `W*`, leg bounds), and Nash-stable by the same
 //! first-order test the verifier uses.
 
+use nash_solver_core::bipartite_ipm::Grid;
 use nash_solver_core::challenge::parse_challenge;
 use nash_solver_core::deadline::Deadline;
 use nash_solver_core::edges::build_market;
@@ -13,6 +14,7 @@ use nash_solver_core::market::Market;
 use nash_solver_core::nash::{
     counted_weights, p_plus_over_face, pattern_face, solve_nash, utilities,
 };
+use nash_solver_core::relax::Face;
 use nash_solver_core::stability::frontier_stable;
 use nash_solver_core::welfare::{leg_totals, solve_welfare};
 
@@ -173,16 +175,16 @@ fn split_utilities(market: &Market, x: &[f64]) -> Vec<f64> {
     u
 }
 
-/// Every component of a plain market's optimal face (one per resource) is a complete
-/// bipartite graph of single-leg parties: the dense layout (`bipartite_ipm.rs`) takes it, and
-/// lands where the general interior-point method lands — the exact splits of the two
-/// allocations give the same utilities, and the dense one passes the first-order test.
-#[test]
-fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
-    use nash_solver_core::{bipartite_ipm, frontier_ipm};
-    let mut grids = 0;
-    for (n, seed) in [(4, 1), (7, 2), (12, 3), (20, 4), (33, 5), (45, 6)] {
-        let market = market(n, n + seed as usize % 3, 500 + seed);
+/// Every component (one per GPU type) of the plain markets `(sellers, buyers, seed)` that
+/// counts at least three parties, handed to `f` with a tag: the market, the component's face,
+/// the counted weights and its grid (each a grid, or the test fails). Returns how many.
+fn for_each_grid_component(
+    markets: &[(usize, usize, u64)],
+    mut f: impl FnMut(&str, &Market, &Face, &[f64], &Grid),
+) -> usize {
+    let mut count = 0;
+    for &(sellers, buyers, seed) in markets {
+        let market = market(sellers, buyers, seed);
         let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
         let face = pattern_face(&market, &welfare.patterns[0]);
         for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
@@ -197,32 +199,49 @@ fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
             if w.iter().filter(|&&x| x > 0.0).count() < 3 {
                 continue;
             }
-            let tag = format!("{n} seed {seed} {resource}");
-            let grid = bipartite_ipm::Grid::of(&market, &part)
+            let tag = format!("{sellers}x{buyers} seed {seed} {resource}");
+            let grid = Grid::of(&market, &part)
                 .unwrap_or_else(|| panic!("{tag}: a plain component is a grid"));
-            grids += 1;
-            let (x_general, _) = frontier_ipm::solve(&market, &part, &w, Deadline::none())
-                .unwrap_or_else(|| panic!("{tag}: general solve"));
-            let (x_dense, _) = bipartite_ipm::solve(&market, &part, &grid, &w, Deadline::none())
-                .unwrap_or_else(|| panic!("{tag}: dense solve"));
-            let u_dense = split_utilities(&market, &x_dense);
-            let u_general = split_utilities(&market, &x_general);
-            let scale = u_general.iter().fold(0.0_f64, |a, &b| a.max(b));
-            for (i, (a, b)) in u_dense.iter().zip(&u_general).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-6 * scale,
-                    "{tag}: party {i} gets {a} (dense) and {b} (general)"
-                );
-            }
-            let counted: Vec<bool> = w.iter().map(|&x| x > 0.0).collect();
-            let stable = frontier_stable(&market, &part, &u_dense, &counted, Deadline::none(), 0)
-                .expect("oracle");
-            assert!(
-                stable,
-                "{tag}: the dense solve's split fails the first-order test"
-            );
+            count += 1;
+            f(&tag, &market, &part, &w, &grid);
         }
     }
+    count
+}
+
+/// Every component of a plain market's optimal face (one per resource) is a complete
+/// bipartite graph of single-leg parties: the dense layout (`bipartite_ipm.rs`) takes it, and
+/// lands where the general interior-point method lands — the exact splits of the two
+/// allocations give the same utilities, and the dense one passes the first-order test.
+#[test]
+fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
+    use nash_solver_core::{bipartite_ipm, frontier_ipm};
+    let markets: Vec<(usize, usize, u64)> = [(4, 1), (7, 2), (12, 3), (20, 4), (33, 5), (45, 6)]
+        .iter()
+        .map(|&(n, seed)| (n, n + seed as usize % 3, 500 + seed))
+        .collect();
+    let grids = for_each_grid_component(&markets, |tag, market, part, w, grid| {
+        let (x_general, _) = frontier_ipm::solve(market, part, w, Deadline::none())
+            .unwrap_or_else(|| panic!("{tag}: general solve"));
+        let (x_dense, _) = bipartite_ipm::solve(market, part, grid, w, Deadline::none())
+            .unwrap_or_else(|| panic!("{tag}: dense solve"));
+        let u_dense = split_utilities(market, &x_dense);
+        let u_general = split_utilities(market, &x_general);
+        let scale = u_general.iter().fold(0.0_f64, |a, &b| a.max(b));
+        for (i, (a, b)) in u_dense.iter().zip(&u_general).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 * scale,
+                "{tag}: party {i} gets {a} (dense) and {b} (general)"
+            );
+        }
+        let counted: Vec<bool> = w.iter().map(|&x| x > 0.0).collect();
+        let stable =
+            frontier_stable(market, part, &u_dense, &counted, Deadline::none(), 0).expect("oracle");
+        assert!(
+            stable,
+            "{tag}: the dense solve's split fails the first-order test"
+        );
+    });
     assert!(grids >= 12, "only {grids} components were tested");
 }
 
@@ -233,75 +252,58 @@ fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
 #[test]
 fn exchanged_allocations_keep_the_interior_points_totals_and_utilities() {
     use nash_solver_core::{bipartite_ipm, sparse_finish};
-    let mut components = 0;
-    for (n, seed) in [(6, 1), (15, 2), (30, 3), (60, 4), (150, 5)] {
-        let market = market(n, n + seed as usize % 4, 700 + seed);
-        let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
-        let face = pattern_face(&market, &welfare.patterns[0]);
-        for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
-            let mut part = face.clone();
-            for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
-                *ok = *ok && market.edge_resource(e) == resource;
-            }
-            let zero = vec![0.0; market.parties.len()];
-            let p_plus = p_plus_over_face(&market, &part, &zero, Deadline::none(), 0).expect("P+");
-            let w = counted_weights(&market, &p_plus);
-            if w.iter().filter(|&&x| x > 0.0).count() < 3 {
-                continue;
-            }
-            let tag = format!("{n} seed {seed} {resource}");
-            let grid = bipartite_ipm::Grid::of(&market, &part)
-                .unwrap_or_else(|| panic!("{tag}: a plain component is a grid"));
-            let surplus = sparse_finish::additive(&market, &grid)
-                .unwrap_or_else(|| panic!("{tag}: plain surplus is additive"));
-            let (x, share) = bipartite_ipm::solve(&market, &part, &grid, &w, Deadline::none())
-                .unwrap_or_else(|| panic!("{tag}: dense solve"));
-            let xs =
-                sparse_finish::exchanged(&market, &grid, &surplus, &x, &share, Deadline::none())
-                    .unwrap_or_else(|| panic!("{tag}: no exchanged allocation"));
-            components += 1;
-            // What the interior point credits each party (its own shares): the exchanged
-            // allocation keeps exactly this until the pairs left under the dust are dropped, so
-            // its exact split can only do better, up to that dust.
-            let u_interior = utilities(&market, &x, &share);
-            let u_split = split_utilities(&market, &xs);
-            let (t_interior, t_exchanged) = (leg_totals(&market, &x), leg_totals(&market, &xs));
-            let q_scale = t_interior.iter().fold(0.0_f64, |a, &b| a.max(b));
-            for (l, (a, b)) in t_interior.iter().zip(&t_exchanged).enumerate() {
-                // Only the dust (pairs left under 1e-9 of the quantity scale) may go.
-                assert!((a - b).abs() <= 1e-7 * q_scale, "{tag}: leg {l}: {a} → {b}");
-            }
-            // The exact split of the exchanged allocation is at least as good for the Nash
-            // product as the interior point's credit (both are on the face).
-            let nash = |u: &[f64]| -> f64 {
-                w.iter()
-                    .zip(u)
-                    .filter(|(&wi, _)| wi > 0.0)
-                    .map(|(&wi, &ui)| wi * ui.max(1e-300).ln())
-                    .sum()
-            };
-            assert!(
-                nash(&u_split) >= nash(&u_interior) - 1e-9 * nash(&u_interior).abs().max(1.0),
-                "{tag}: the exchanged split is worse than the interior point: {} < {}",
-                nash(&u_split),
-                nash(&u_interior)
-            );
-            let dense = x.iter().filter(|&&q| q > 0.0).count();
-            let sparse = xs.iter().filter(|&&q| q > 0.0).count();
-            let parties = w.iter().filter(|&&x| x > 0.0).count();
-            assert!(
-                sparse <= 4 * parties,
-                "{tag}: {sparse} trades for {parties} parties (the interior point: {dense})"
-            );
-            let counted: Vec<bool> = w.iter().map(|&x| x > 0.0).collect();
-            let stable = frontier_stable(&market, &part, &u_split, &counted, Deadline::none(), 0)
-                .expect("oracle");
-            assert!(
-                stable,
-                "{tag}: the exchanged split fails the first-order test"
-            );
+    let markets: Vec<(usize, usize, u64)> = [(6, 1), (15, 2), (30, 3), (60, 4), (150, 5)]
+        .iter()
+        .map(|&(n, seed)| (n, n + seed as usize % 4, 700 + seed))
+        .collect();
+    let components = for_each_grid_component(&markets, |tag, market, part, w, grid| {
+        let surplus = sparse_finish::additive(market, grid)
+            .unwrap_or_else(|| panic!("{tag}: plain surplus is additive"));
+        let (x, share) = bipartite_ipm::solve(market, part, grid, w, Deadline::none())
+            .unwrap_or_else(|| panic!("{tag}: dense solve"));
+        let xs = sparse_finish::exchanged(market, grid, &surplus, &x, &share, Deadline::none())
+            .unwrap_or_else(|| panic!("{tag}: no exchanged allocation"));
+        // What the interior point credits each party (its own shares): the exchanged
+        // allocation keeps exactly this until the pairs left under the dust are dropped, so
+        // its exact split can only do better, up to that dust.
+        let u_interior = utilities(market, &x, &share);
+        let u_split = split_utilities(market, &xs);
+        let (t_interior, t_exchanged) = (leg_totals(market, &x), leg_totals(market, &xs));
+        let q_scale = t_interior.iter().fold(0.0_f64, |a, &b| a.max(b));
+        for (l, (a, b)) in t_interior.iter().zip(&t_exchanged).enumerate() {
+            // Only the dust (pairs left under 1e-9 of the quantity scale) may go.
+            assert!((a - b).abs() <= 1e-7 * q_scale, "{tag}: leg {l}: {a} → {b}");
         }
-    }
+        // The exact split of the exchanged allocation is at least as good for the Nash
+        // product as the interior point's credit (both are on the face).
+        let nash = |u: &[f64]| -> f64 {
+            w.iter()
+                .zip(u)
+                .filter(|(&wi, _)| wi > 0.0)
+                .map(|(&wi, &ui)| wi * ui.max(1e-300).ln())
+                .sum()
+        };
+        assert!(
+            nash(&u_split) >= nash(&u_interior) - 1e-9 * nash(&u_interior).abs().max(1.0),
+            "{tag}: the exchanged split is worse than the interior point: {} < {}",
+            nash(&u_split),
+            nash(&u_interior)
+        );
+        let dense = x.iter().filter(|&&q| q > 0.0).count();
+        let sparse = xs.iter().filter(|&&q| q > 0.0).count();
+        let parties = w.iter().filter(|&&x| x > 0.0).count();
+        assert!(
+            sparse <= 4 * parties,
+            "{tag}: {sparse} trades for {parties} parties (the interior point: {dense})"
+        );
+        let counted: Vec<bool> = w.iter().map(|&x| x > 0.0).collect();
+        let stable =
+            frontier_stable(market, part, &u_split, &counted, Deadline::none(), 0).expect("oracle");
+        assert!(
+            stable,
+            "{tag}: the exchanged split fails the first-order test"
+        );
+    });
     assert!(components >= 12, "only {components} components were tested");
 }
 
