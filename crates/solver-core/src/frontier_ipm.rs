@@ -43,14 +43,16 @@ pub(crate) const U_STEP_KEEP: f64 = 0.9;
 /// while the gap fell to 1e-17); such an iterate still splits to a Nash-stable settlement.
 pub(crate) const ACCEPT_MERIT: f64 = 1e5;
 
-struct Problem {
+/// A Nash program in owner-arc form: columns over rows `A y = b`, each crediting at most one
+/// party. `build` makes the one of a face; `price_ladder.rs` makes another.
+pub(crate) struct Problem {
     /// Sparse columns: (row, coefficient).
-    cols: Vec<Vec<(usize, f64)>>,
-    b: Vec<f64>,
+    pub cols: Vec<Vec<(usize, f64)>>,
+    pub b: Vec<f64>,
     /// Owner party and credit per column (`None` for slacks and zero-surplus arcs).
-    owner: Vec<Option<(usize, f64)>>,
-    /// Number of arc columns (two per usable edge), before the slacks.
-    arcs: usize,
+    pub owner: Vec<Option<(usize, f64)>>,
+    /// Number of arc columns, before the slacks.
+    pub arcs: usize,
 }
 
 fn build(market: &Market, face: &Face, usable: &[usize], scale: f64) -> Problem {
@@ -314,8 +316,6 @@ impl Layout {
 /// Solve the Nash program over the face; returns the flow per edge (`x`) and the seller's
 /// share per edge, or `None` if the method did not converge (the caller falls back).
 #[must_use]
-#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (z, v, d, g) at once
-#[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
 pub fn solve(
     market: &Market,
     face: &Face,
@@ -330,12 +330,29 @@ pub fn solve(
     }
     let scale = quantity_scale(market);
     let p = build(market, face, &usable, scale);
+    let z = solve_problem(&p, w, deadline)?;
+    let mut x = vec![0.0; market.edges.len()];
+    let mut share = vec![0.0; market.edges.len()];
+    for (k, &e) in usable.iter().enumerate() {
+        let (a, b) = (z[2 * k].max(0.0) * scale, z[2 * k + 1].max(0.0) * scale);
+        x[e] = a + b;
+        share[e] = market.edges[e].surplus * a;
+    }
+    Some((x, share))
+}
+
+/// The iteration itself, on any program of the owner-arc form; `w` has one weight per party
+/// the owners name (0: not counted). Returns the best iterate's columns (in the program's
+/// scaled units), or `None` when it does not converge.
+#[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (z, v, d, g) at once
+#[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
+pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Option<Vec<f64>> {
     let n = p.cols.len();
     let m = p.b.len();
-    let parties = market.parties.len();
+    let parties = w.len();
     // Parties whose utility enters the objective.
     let counts = |i: usize| w[i] > 0.0;
-    let layout = Layout::new(&p, m, parties, &counts)?;
+    let layout = Layout::new(p, m, parties, &counts)?;
 
     // Flat copies of the columns and owners: the loops below run over them dozens of times
     // per iteration, so they are laid out for that (no per-access matching or allocation).
@@ -567,18 +584,10 @@ pub fn solve(
             lam[r] += alpha_p * work.dlam[r];
         }
     }
-    let z = match best {
-        Some((merit, z)) if merit <= ACCEPT_MERIT => z,
-        _ => return None,
-    };
-    let mut x = vec![0.0; market.edges.len()];
-    let mut share = vec![0.0; market.edges.len()];
-    for (k, &e) in usable.iter().enumerate() {
-        let (a, b) = (z[2 * k].max(0.0) * scale, z[2 * k + 1].max(0.0) * scale);
-        x[e] = a + b;
-        share[e] = market.edges[e].surplus * a;
+    match best {
+        Some((merit, z)) if merit <= ACCEPT_MERIT => Some(z),
+        _ => None,
     }
-    Some((x, share))
 }
 
 /// A leg whose total the face fixes, on scaled bounds: one equality row instead of a row with a

@@ -387,3 +387,145 @@ fn thread_count_does_not_change_the_response() {
         );
     }
 }
+
+/// A plain market of `gen::market`, with bargaining weights in `[0.5, 3)` on every party when
+/// `weighted`, and prices rounded to whole cents when `cents` (so that floors and ceilings tie).
+fn market_with(sellers: usize, buyers: usize, seed: u64, weighted: bool, cents: bool) -> Market {
+    let mut challenge: serde_json::Value =
+        serde_json::from_str(&gen::market(sellers, buyers, seed)).expect("JSON");
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut unit = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1_u64 << 53) as f64
+    };
+    for party in challenge["parties"].as_array_mut().expect("parties") {
+        if weighted {
+            party["weight"] = serde_json::json!(0.5 + 2.5 * unit());
+        }
+        if cents {
+            for bound in ["min", "max"] {
+                if let Some(p) = party["price"][bound].as_f64() {
+                    party["price"][bound] = serde_json::json!((p * 100.0).round() / 100.0);
+                }
+            }
+        }
+    }
+    let challenge = parse_challenge(&challenge.to_string()).expect("valid challenge");
+    build_market(&challenge)
+}
+
+/// The same program written over the prices each party trades at instead of over who trades
+/// with whom (`price_ladder.rs`, other variables and rows, no exact split, no first-order
+/// probe) gives the Nash stage's utilities on every component of plain markets — weighted,
+/// unbalanced, and with tied prices — to 1e-7 of the component's largest; and its own
+/// settlement, mapped back to pairs, stays on the component's face and credits what the
+/// ladder credits. A Nash stage that passed its own first-order test with a wrong `u*` (a
+/// wrong face, a wrong probe) fails here.
+#[test]
+fn the_price_ladder_program_gives_the_nash_stages_utilities() {
+    use nash_solver_core::{price_ladder, sparse_finish};
+    let cases: [(usize, usize, u64, bool, bool); 8] = [
+        (3, 4, 801, false, false),
+        (9, 6, 802, true, false),
+        (12, 12, 803, true, true),
+        (20, 27, 804, false, true),
+        (30, 30, 805, true, false),
+        (40, 25, 806, true, true),
+        (60, 60, 807, false, false),
+        (90, 80, 808, true, false),
+    ];
+    let mut components = 0;
+    for (sellers, buyers, seed, weighted, cents) in cases {
+        let market = market_with(sellers, buyers, seed, weighted, cents);
+        let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
+        let s = solve_nash(&market, &welfare, Deadline::none(), 0).expect("Nash stage");
+        let face = pattern_face(&market, &welfare.patterns[s.pattern]);
+        let w = counted_weights(&market, &s.p_plus);
+        for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
+            let tag = format!("{sellers}x{buyers} seed {seed} {resource}");
+            let mut part = face.clone();
+            for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
+                *ok = *ok && market.edge_resource(e) == resource;
+            }
+            let inside: Vec<bool> = {
+                let mut inside = vec![false; market.parties.len()];
+                for (e, edge) in market.edges.iter().enumerate() {
+                    if part.edge_allowed[e] {
+                        inside[edge.seller] = true;
+                        inside[edge.buyer] = true;
+                    }
+                }
+                inside
+            };
+            let w_c: Vec<f64> = w
+                .iter()
+                .zip(&inside)
+                .map(|(&x, &i)| if i { x } else { 0.0 })
+                .collect();
+            if w_c.iter().filter(|&&x| x > 0.0).count() < 2 {
+                continue;
+            }
+            let grid = Grid::of(&market, &part)
+                .unwrap_or_else(|| panic!("{tag}: a plain component is a grid"));
+            let surplus = sparse_finish::additive(&market, &grid)
+                .unwrap_or_else(|| panic!("{tag}: plain surplus is additive"));
+            let ladder =
+                price_ladder::solve(&market, &part, &grid, &surplus, &w_c, Deadline::none())
+                    .unwrap_or_else(|| panic!("{tag}: the ladder program is solved"));
+            let scale = (0..market.parties.len())
+                .filter(|&i| w_c[i] > 0.0)
+                .map(|i| s.utility[i])
+                .fold(0.0_f64, f64::max);
+            for i in (0..market.parties.len()).filter(|&i| w_c[i] > 0.0) {
+                assert!(
+                    (ladder.utility[i] - s.utility[i]).abs() <= 1e-7 * scale,
+                    "{tag}: party {} gets {} from the Nash stage, {} over the ladder",
+                    market.parties[i].id,
+                    s.utility[i],
+                    ladder.utility[i]
+                );
+            }
+            // The ladder's own settlement: on the face, crediting what the ladder credits.
+            let credited = utilities(&market, &ladder.x, &ladder.seller_share);
+            let totals = leg_totals(&market, &ladder.x);
+            let mut on_part = vec![false; market.legs.len()];
+            for (e, edge) in market.edges.iter().enumerate() {
+                if part.edge_allowed[e] {
+                    on_part[edge.supply] = true;
+                    on_part[edge.demand] = true;
+                }
+            }
+            for (l, &t) in totals.iter().enumerate().filter(|&(l, _)| on_part[l]) {
+                let tol = 1e-6 * part.leg_hi[l].max(1.0);
+                assert!(
+                    t >= part.leg_lo[l] - tol && t <= part.leg_hi[l] + tol,
+                    "{tag}: leg {l} at {t}, outside [{}, {}]",
+                    part.leg_lo[l],
+                    part.leg_hi[l]
+                );
+            }
+            for (e, &x) in ladder.x.iter().enumerate() {
+                assert!(
+                    x == 0.0 || part.edge_allowed[e],
+                    "{tag}: a trade off the face"
+                );
+            }
+            for i in (0..market.parties.len()).filter(|&i| w_c[i] > 0.0) {
+                assert!(
+                    (credited[i] - ladder.utility[i]).abs() <= 1e-7 * scale,
+                    "{tag}: party {} is credited {} by the ladder's trades, {} by the ladder",
+                    market.parties[i].id,
+                    credited[i],
+                    ladder.utility[i]
+                );
+            }
+            components += 1;
+        }
+    }
+    assert!(
+        components >= 18,
+        "only {components} components were compared"
+    );
+}
