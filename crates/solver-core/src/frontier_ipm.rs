@@ -330,7 +330,7 @@ pub fn solve(
     }
     let scale = quantity_scale(market);
     let p = build(market, face, &usable, scale);
-    let z = solve_problem(&p, w, deadline)?;
+    let (z, _) = solve_problem(&p, w, deadline)?;
     let mut x = vec![0.0; market.edges.len()];
     let mut share = vec![0.0; market.edges.len()];
     for (k, &e) in usable.iter().enumerate() {
@@ -343,10 +343,11 @@ pub fn solve(
 
 /// The iteration itself, on any program of the owner-arc form; `w` has one weight per party
 /// the owners name (0: not counted). Returns the best iterate's columns (in the program's
-/// scaled units), or `None` when it does not converge.
+/// scaled units) and its `merit` (at most 1: converged; up to `ACCEPT_MERIT`: accepted), or
+/// `None` when it does not converge.
 #[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (z, v, d, g) at once
 #[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
-pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Option<Vec<f64>> {
+pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Option<(Vec<f64>, f64)> {
     let n = p.cols.len();
     let m = p.b.len();
     let parties = w.len();
@@ -585,7 +586,7 @@ pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Optio
         }
     }
     match best {
-        Some((merit, z)) if merit <= ACCEPT_MERIT => Some(z),
+        Some((merit, z)) if merit <= ACCEPT_MERIT => Some((z, merit)),
         _ => None,
     }
 }

@@ -51,6 +51,11 @@ pub struct LadderSettlement {
     pub x: Vec<f64>,
     pub seller_share: Vec<f64>,
     pub utility: Vec<f64>,
+    /// The iteration met every target (`frontier_ipm::merit` at most 1), rather than being
+    /// accepted within `ACCEPT_MERIT` of them: only then are the utilities good to the
+    /// iteration's own accuracy (an accepted iterate's rows can be off by 1e-6 of the
+    /// quantity scale, and its utilities by as much).
+    pub converged: bool,
 }
 
 /// One side's trading rows of the grid.
@@ -164,7 +169,7 @@ pub fn solve(
         owner,
         arcs,
     };
-    let z = solve_problem(&problem, w, deadline)?;
+    let (z, merit) = solve_problem(&problem, w, deadline)?;
     let mut utility = vec![0.0; market.parties.len()];
     for (o, &y) in problem.owner[..arcs].iter().zip(&z) {
         if let Some((party, credit)) = *o {
@@ -178,6 +183,7 @@ pub fn solve(
         x,
         seller_share,
         utility,
+        converged: merit <= 1.0,
     })
 }
 

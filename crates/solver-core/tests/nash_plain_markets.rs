@@ -422,11 +422,13 @@ fn market_with(sellers: usize, buyers: usize, seed: u64, weighted: bool, cents: 
 /// unbalanced, and with tied prices — to 1e-7 of the component's largest; and its own
 /// settlement, mapped back to pairs, stays on the component's face and credits what the
 /// ladder credits. A Nash stage that passed its own first-order test with a wrong `u*` (a
-/// wrong face, a wrong probe) fails here.
+/// wrong face, a wrong probe) fails here. Compared where the ladder's iteration converged (at
+/// most a quarter as many as were compared may be left out). `NASH_LADDER_CASES` adds that many
+/// generated markets (2–70 parties a side, weighted and tied prices in turn, seeds from 9,000).
 #[test]
 fn the_price_ladder_program_gives_the_nash_stages_utilities() {
     use nash_solver_core::{price_ladder, sparse_finish};
-    let cases: [(usize, usize, u64, bool, bool); 8] = [
+    let mut cases: Vec<(usize, usize, u64, bool, bool)> = vec![
         (3, 4, 801, false, false),
         (9, 6, 802, true, false),
         (12, 12, 803, true, true),
@@ -436,7 +438,19 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
         (60, 60, 807, false, false),
         (90, 80, 808, true, false),
     ];
+    let more: u64 = std::env::var("NASH_LADDER_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for c in 0..more {
+        let seed = 9_000 + c;
+        let sellers = 2 + (seed * 7 % 69) as usize;
+        let buyers = 2 + (seed * 13 % 69) as usize;
+        cases.push((sellers, buyers, seed, c % 2 == 0, c % 3 == 0));
+    }
+    let floor = 18 + more as usize;
     let mut components = 0;
+    let mut accepted_only = 0;
     for (sellers, buyers, seed, weighted, cents) in cases {
         let market = market_with(sellers, buyers, seed, weighted, cents);
         let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
@@ -474,6 +488,13 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
             let ladder =
                 price_ladder::solve(&market, &part, &grid, &surplus, &w_c, Deadline::none())
                     .unwrap_or_else(|| panic!("{tag}: the ladder program is solved"));
+            // A reference only where the iteration met its targets: an iterate accepted near
+            // them can have its rows, and so its utilities, 1e-6 off (seen on generated
+            // markets of the sweep).
+            if !ladder.converged {
+                accepted_only += 1;
+                continue;
+            }
             let scale = (0..market.parties.len())
                 .filter(|&i| w_c[i] > 0.0)
                 .map(|i| s.utility[i])
@@ -525,7 +546,7 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
         }
     }
     assert!(
-        components >= 18,
-        "only {components} components were compared"
+        components >= floor && accepted_only * 4 <= components,
+        "only {components} components were compared ({accepted_only} ladder solves not converged)"
     );
 }
