@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 #[path = "../tests/rng/mod.rs"]
-mod rng;
+pub mod rng;
 use rng::Rng;
 
 /// A plain transportation market: three GPU types as resources (so about a third of the

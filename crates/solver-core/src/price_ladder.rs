@@ -99,9 +99,6 @@ pub fn solve(
         .map(|&r| surplus.floor[r])
         .chain(b_rows.iter().map(|&r| surplus.ceiling[r]))
         .collect();
-    if prices.iter().any(|p| !p.is_finite()) {
-        return None;
-    }
     prices.sort_by(f64::total_cmp);
     prices.dedup();
     let k_len = prices.len();

@@ -393,16 +393,10 @@ fn thread_count_does_not_change_the_response() {
 fn market_with(sellers: usize, buyers: usize, seed: u64, weighted: bool, cents: bool) -> Market {
     let mut challenge: serde_json::Value =
         serde_json::from_str(&gen::market(sellers, buyers, seed)).expect("JSON");
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut unit = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1_u64 << 53) as f64
-    };
+    let mut r = gen::rng::Rng::new(seed);
     for party in challenge["parties"].as_array_mut().expect("parties") {
         if weighted {
-            party["weight"] = serde_json::json!(0.5 + 2.5 * unit());
+            party["weight"] = serde_json::json!(r.range(0.5, 3.0));
         }
         if cents {
             for bound in ["min", "max"] {
@@ -463,16 +457,17 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
             for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
                 *ok = *ok && market.edge_resource(e) == resource;
             }
-            let inside: Vec<bool> = {
-                let mut inside = vec![false; market.parties.len()];
-                for (e, edge) in market.edges.iter().enumerate() {
-                    if part.edge_allowed[e] {
-                        inside[edge.seller] = true;
-                        inside[edge.buyer] = true;
-                    }
+            // The component's parties and legs: those with an edge on its face.
+            let mut inside = vec![false; market.parties.len()];
+            let mut on_part = vec![false; market.legs.len()];
+            for (e, edge) in market.edges.iter().enumerate() {
+                if part.edge_allowed[e] {
+                    inside[edge.seller] = true;
+                    inside[edge.buyer] = true;
+                    on_part[edge.supply] = true;
+                    on_part[edge.demand] = true;
                 }
-                inside
-            };
+            }
             let w_c: Vec<f64> = w
                 .iter()
                 .zip(&inside)
@@ -511,13 +506,6 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
             // The ladder's own settlement: on the face, crediting what the ladder credits.
             let credited = utilities(&market, &ladder.x, &ladder.seller_share);
             let totals = leg_totals(&market, &ladder.x);
-            let mut on_part = vec![false; market.legs.len()];
-            for (e, edge) in market.edges.iter().enumerate() {
-                if part.edge_allowed[e] {
-                    on_part[edge.supply] = true;
-                    on_part[edge.demand] = true;
-                }
-            }
             for (l, &t) in totals.iter().enumerate().filter(|&(l, _)| on_part[l]) {
                 let tol = 1e-6 * part.leg_hi[l].max(1.0);
                 assert!(
