@@ -25,7 +25,7 @@
 use crate::deadline::Deadline;
 use crate::dense_chol::{dot, dot2, dot2x2, Dense};
 use crate::frontier_ipm::{
-    centring, leg_fixed, merit, step_to_boundary, ACCEPT_MERIT, DIAGONAL_SHIFT, MAX_ITERATIONS,
+    accepted, centring, leg_fixed, merit, step_to_boundary, DIAGONAL_SHIFT, MAX_ITERATIONS,
     STALL_ITERATIONS, U_STEP_KEEP,
 };
 use crate::market::{Market, Side};
@@ -460,7 +460,7 @@ pub fn solve(
     // Per party: `A G_α` row sums over `s_i` (sellers), `A G_β` column sums (buyers).
     let (mut ha, mut hb) = (vec![0.0; ns], vec![0.0; nb]);
     // The best iterate by merit (see `frontier_ipm`), copied into one buffer.
-    let mut best: Option<f64> = None;
+    let mut best: Option<(f64, bool)> = None;
     let mut best_z = Vars::zeros(pairs, m);
     let mut stalled = 0;
     for _ in 0..MAX_ITERATIONS {
@@ -517,8 +517,8 @@ pub fn solve(
         let gap = z.dot(&v) / n_vars;
         let rp_norm = r_p.iter().fold(0.0_f64, |a, b| a.max(b.abs()));
         let merit = merit(gap, rp_norm, rd_norm, w_max);
-        if best.is_none_or(|b| merit < b) {
-            best = Some(merit);
+        if best.is_none_or(|(b, _)| merit < b) {
+            best = Some((merit, accepted(gap, rp_norm, rd_norm, w_max)));
             best_z.copy_from(&z);
             stalled = 0;
         } else {
@@ -668,7 +668,7 @@ pub fn solve(
             .for_each(|(l, d)| *l += alpha * d);
     }
     let z = match best {
-        Some(merit) if merit <= ACCEPT_MERIT => best_z,
+        Some((_, true)) => best_z,
         _ => return None,
     };
     let mut x = vec![0.0; market.edges.len()];

@@ -52,7 +52,7 @@ pub struct LadderSettlement {
     pub seller_share: Vec<f64>,
     pub utility: Vec<f64>,
     /// The iteration met every target (`frontier_ipm::merit` at most 1), rather than being
-    /// accepted within `ACCEPT_MERIT` of them: only then are the utilities good to the
+    /// accepted near them (`frontier_ipm::accepted`): only then are the utilities good to the
     /// iteration's own accuracy (an accepted iterate's rows can be off by 1e-6 of the
     /// quantity scale, and its utilities by as much).
     pub converged: bool,
