@@ -34,6 +34,7 @@ fn market(sellers: usize, buyers: usize, seed: u64) -> Transport {
         node_hi,
         arcs,
         profit,
+        cost_scale: None,
     }
 }
 

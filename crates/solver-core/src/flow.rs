@@ -36,6 +36,10 @@ pub struct Transport {
     pub arcs: Vec<(usize, usize)>,
     /// Per arc, any sign.
     pub profit: Vec<f64>,
+    /// The size of the profits that matter, which the optimality test's reduced-cost tolerance
+    /// is relative to; `None`: the largest `|profit|` (at least 1). A caller with big-M penalty
+    /// arcs passes the scale of its real profits (as `lp::Lp::cost_scale`).
+    pub cost_scale: Option<f64>,
 }
 
 /// An optimal vertex of a [`Transport`] problem with its node duals.
@@ -498,7 +502,11 @@ fn build(p: &Transport, side: &[Side]) -> (Net, usize, f64) {
         next_arc: 0,
         block: 1,
         eps_flow: FLOW_TIE_REL * scale,
-        eps_cost: COST_REL * max_profit.max(1.0),
+        eps_cost: COST_REL
+            * match p.cost_scale {
+                Some(c) if c > 0.0 && c.is_finite() => c,
+                _ => max_profit.max(1.0),
+            },
     };
     for (e, &(s, d)) in p.arcs.iter().enumerate() {
         net.add_arc(s, d, f64::INFINITY, -p.profit[e]);

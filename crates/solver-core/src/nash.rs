@@ -43,8 +43,23 @@ use crate::relax::{leg_bounds, maximise, optimal_face, quantity_scale, surplus_s
 use crate::split::{nash_split, Trade};
 use crate::welfare::{OptimalPattern, Welfare};
 
-/// Stop column generation when the first-order gap is below this (relative).
-const FIRST_ORDER_STOP: f64 = 1e-10;
+/// The stage's own first-order stop: an answer whose relative first-order gap is at most this is
+/// taken (the interior point's split, an edge-generation round, column generation's mixture).
+///
+/// It must sit above what the probe resolves, or the choice between the interior point's
+/// answer and the slow fallbacks is made by rounding. Until the oracle's network simplex was
+/// priced to the real profits (`relax.rs`, `cost_scale`) it was priced to the penalty arcs,
+/// stopped with reduced costs up to 2e-8 of the real profits, and its value fell up to 2.4e-8
+/// below a settlement known to be on the face: the stop, then 1e-10, had only looked met, and
+/// the choice was random (`docs/nash-stage-performance.md`). Priced right (reduced costs 1e-13
+/// to 1e-17 at its optimum), the interior point's answers measure up to 1.4e-11 at plain 20×20,
+/// 1.9e-10 at 100×100, 2.9e-10 at 300×300, and 1.1e-9 to 4.4e-9 on faces with lots (the
+/// larger generated markets of `tests/properties.rs`, where the general simplex's own tolerance
+/// is 1e-9); at 1e-9 those last went to column generation for seconds (100164: 15 ms → 2.1 s,
+/// to reach 7.6e-10). 1e-8 takes them, a hundredth of §3.2's 1e-6. The accuracy of `u*`
+/// itself rests on the interior point's targets (`frontier_ipm::GAP_TARGET`), held to a second
+/// formulation in `tests/nash_plain_markets.rs`.
+const FIRST_ORDER_STOP: f64 = 1e-8;
 /// Column generation never needs more columns than parties + 1 in exact arithmetic; this cap
 /// only guards against floating-point stalls.
 const MAX_COLUMNS_OVER_PARTIES: usize = 64;

@@ -147,6 +147,7 @@ fn tp(lo: &[f64], hi: &[f64], arcs: &[(usize, usize, f64)]) -> Transport {
         node_hi: hi.to_vec(),
         arcs: arcs.iter().map(|a| (a.0, a.1)).collect(),
         profit: arcs.iter().map(|a| a.2).collect(),
+        cost_scale: None,
     }
 }
 
@@ -342,6 +343,7 @@ pub fn random_transport(rng: &mut Rng, ns: usize, nd: usize, density: f64, mode:
         node_hi,
         arcs,
         profit,
+        cost_scale: None,
     }
 }
 
@@ -538,6 +540,7 @@ mod prop {
                         node_hi,
                         arcs,
                         profit,
+                        cost_scale: None,
                     }
                 })
         })

@@ -411,6 +411,7 @@ fn degenerate_assignment_lps_are_proven_optimal() {
             node_hi: vec![1.0; 2 * n],
             arcs: (0..n * n).map(|k| (k / n, n + k % n)).collect(),
             profit: p.c.clone(),
+            cost_scale: None,
         };
         let flow = solve_transport(&transport, Deadline::none()).expect("network simplex");
         assert!(
