@@ -154,7 +154,8 @@ fn oracle_lp(
 }
 
 /// The oracle's edge weights `max(π_seller, π_buyer) · S_e`.
-fn oracle_profit(market: &Market, pi: &[f64]) -> Vec<f64> {
+#[must_use]
+pub fn oracle_profit(market: &Market, pi: &[f64]) -> Vec<f64> {
     market
         .edges
         .iter()

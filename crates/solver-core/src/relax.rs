@@ -183,6 +183,12 @@ pub fn maximise(
         .filter(|&e| allowed.is_none_or(|a| a[e]))
         .collect();
     let bounded: Vec<usize> = (0..n_legs).filter(|&l| lo[l] > 0.0).collect();
+    // Both engines price optimality to the usable edges' profits, not to the penalty arcs'
+    // (hundreds of times larger): relative to the penalty the network simplex stopped with
+    // reduced costs up to 2e-8 of the real profits (measured on the plain 300×300 market's
+    // first-order probes), the oracle's value up to 2.4e-8 below a settlement known to be on
+    // the face; the bounded simplex, 2e-6 below on a face with swaps.
+    let cost_scale = Some(usable.iter().fold(0.0, |a: f64, &e| a.max(profit[e].abs())));
     // Only the rows the usable edges reach matter: on a component's face (the Nash stage's
     // probes) the other legs' rows are empty and the other ratio rows read `0 ≤ 0`. Without an
     // active ratio row the problem is a transportation problem even when the market has swaps
@@ -224,12 +230,7 @@ pub fn maximise(
             node_hi,
             arcs,
             profit: arc_profit,
-            // Priced to the real edges' profits, not to the penalty arcs' (hundreds of times
-            // larger): relative to the penalty the network simplex stopped with reduced costs
-            // up to 2e-8 of the real profits (measured on the plain 300×300 market's
-            // first-order probes), the oracle's value up to 2.4e-8 below a settlement known
-            // to be on the face.
-            cost_scale: Some(usable.iter().fold(0.0, |a: f64, &e| a.max(profit[e].abs()))),
+            cost_scale,
         };
         let sol = solve_transport(&problem, deadline).map_err(|e| flow_error(e, window_ms))?;
         let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);
@@ -291,8 +292,7 @@ pub fn maximise(
         rows,
         row_lo,
         row_hi,
-        // The usable edges' profits, not the artificial columns' penalty.
-        cost_scale: Some(usable.iter().fold(0.0, |a: f64, &e| a.max(profit[e].abs()))),
+        cost_scale,
     };
     let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
     let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);

@@ -12,7 +12,7 @@ use nash_solver_core::edges::build_market;
 use nash_solver_core::limits::abs_tol;
 use nash_solver_core::market::Market;
 use nash_solver_core::nash::{
-    counted_weights, p_plus_over_face, pattern_face, solve_nash, utilities,
+    counted_weights, oracle_profit, p_plus_over_face, pattern_face, solve_nash, utilities,
 };
 use nash_solver_core::relax::Face;
 use nash_solver_core::stability::frontier_stable;
@@ -175,6 +175,26 @@ fn split_utilities(market: &Market, x: &[f64]) -> Vec<f64> {
     u
 }
 
+/// The component of a plain market's face that trades `resource`: the face with only that
+/// resource's edges, and which parties and which legs have an edge on it.
+fn resource_part(market: &Market, face: &Face, resource: &str) -> (Face, Vec<bool>, Vec<bool>) {
+    let mut part = face.clone();
+    for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
+        *ok = *ok && market.edge_resource(e) == resource;
+    }
+    let mut parties = vec![false; market.parties.len()];
+    let mut legs = vec![false; market.legs.len()];
+    for (e, edge) in market.edges.iter().enumerate() {
+        if part.edge_allowed[e] {
+            parties[edge.seller] = true;
+            parties[edge.buyer] = true;
+            legs[edge.supply] = true;
+            legs[edge.demand] = true;
+        }
+    }
+    (part, parties, legs)
+}
+
 /// Every component (one per GPU type) of the plain markets `(sellers, buyers, seed)` that
 /// counts at least three parties, handed to `f` with a tag: the market, the component's face,
 /// the counted weights and its grid (each a grid, or the test fails). Returns how many.
@@ -188,10 +208,7 @@ fn for_each_grid_component(
         let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
         let face = pattern_face(&market, &welfare.patterns[0]);
         for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
-            let mut part = face.clone();
-            for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
-                *ok = *ok && market.edge_resource(e) == resource;
-            }
+            let (part, _, _) = resource_part(&market, &face, resource);
             // The counted parties: those some settlement of the face gives a positive utility.
             let zero = vec![0.0; market.parties.len()];
             let p_plus = p_plus_over_face(&market, &part, &zero, Deadline::none(), 0).expect("P+");
@@ -455,21 +472,7 @@ fn the_price_ladder_program_gives_the_nash_stages_utilities() {
         let w = counted_weights(&market, &s.p_plus);
         for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
             let tag = format!("{sellers}x{buyers} seed {seed} {resource}");
-            let mut part = face.clone();
-            for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
-                *ok = *ok && market.edge_resource(e) == resource;
-            }
-            // The component's parties and legs: those with an edge on its face.
-            let mut inside = vec![false; market.parties.len()];
-            let mut on_part = vec![false; market.legs.len()];
-            for (e, edge) in market.edges.iter().enumerate() {
-                if part.edge_allowed[e] {
-                    inside[edge.seller] = true;
-                    inside[edge.buyer] = true;
-                    on_part[edge.supply] = true;
-                    on_part[edge.demand] = true;
-                }
-            }
+            let (part, inside, on_part) = resource_part(&market, &face, resource);
             let w_c: Vec<f64> = w
                 .iter()
                 .zip(&inside)
@@ -560,17 +563,7 @@ fn the_first_order_probe_is_priced_to_the_real_profits() {
     let w = counted_weights(&market, &s.p_plus);
     let mut checked = 0;
     for resource in ["gpu_hours_h100", "gpu_hours_a100", "gpu_hours_l40s"] {
-        let mut part = face.clone();
-        for (e, ok) in part.edge_allowed.iter_mut().enumerate() {
-            *ok = *ok && market.edge_resource(e) == resource;
-        }
-        let mut inside = vec![false; market.parties.len()];
-        for (e, edge) in market.edges.iter().enumerate() {
-            if part.edge_allowed[e] {
-                inside[edge.seller] = true;
-                inside[edge.buyer] = true;
-            }
-        }
+        let (part, inside, _) = resource_part(&market, &face, resource);
         let pi: Vec<f64> = (0..market.parties.len())
             .map(|i| {
                 if inside[i] && w[i] > 0.0 {
@@ -580,11 +573,7 @@ fn the_first_order_probe_is_priced_to_the_real_profits() {
                 }
             })
             .collect();
-        let profit: Vec<f64> = market
-            .edges
-            .iter()
-            .map(|e| pi[e.seller].max(pi[e.buyer]) * e.surplus)
-            .collect();
+        let profit = oracle_profit(&market, &pi);
         let answer: f64 = (0..market.edges.len())
             .filter(|&e| part.edge_allowed[e])
             .map(|e| profit[e] * s.x[e])
