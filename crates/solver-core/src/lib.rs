@@ -43,6 +43,7 @@ pub mod lp;
 pub mod market;
 pub mod master;
 pub mod nash;
+mod parallel;
 pub mod price_ladder;
 pub mod relax;
 pub mod response;

@@ -39,6 +39,7 @@ use crate::error::{NashError, Result};
 use crate::limits::{abs_tol, NASH_STABILITY_TOL};
 use crate::market::Market;
 use crate::master::{solve_master, MasterError};
+use crate::parallel::{in_parallel, worker_threads};
 use crate::relax::{leg_bounds, maximise, optimal_face, quantity_scale, surplus_scale, Face};
 use crate::split::{nash_split, Trade};
 use crate::welfare::{OptimalPattern, Welfare};
@@ -89,8 +90,9 @@ struct Column {
 /// The exact Nash split of one allocation.
 fn split_allocation(market: &Market, x: &[f64]) -> Column {
     let weights: Vec<f64> = market.parties.iter().map(|p| p.weight).collect();
-    let mut trades = Vec::new();
-    let mut trade_edge = Vec::new();
+    let traded = x.iter().filter(|&&v| v > 0.0).count();
+    let mut trades = Vec::with_capacity(traded);
+    let mut trade_edge = Vec::with_capacity(traded);
     for (e, edge) in market.edges.iter().enumerate() {
         let t = edge.surplus * x[e];
         if x[e] > 0.0 && t > 0.0 {
@@ -592,57 +594,6 @@ struct ComponentJob<'a> {
 /// arcs (below it, starting threads costs more than the solves: a 20×20 market's three
 /// components take about 0.1 ms each).
 const PARALLEL_MIN_ARCS: usize = 2000;
-
-/// Threads for independent components: `NASH_THREADS` when set (1 turns parallelism off, e.g.
-/// for a miner that already solves several challenges at once), else the machine's.
-fn worker_threads() -> usize {
-    std::env::var("NASH_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&t| t > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-}
-
-/// `solve` over every job on `threads` threads (the caller and `threads − 1` scoped ones);
-/// results in job order (`None` only if a job never ran). A panic in a worker reaches the
-/// caller when the scope ends (the binding turns it into an error).
-fn in_parallel<J: Send, R: Send>(
-    jobs: Vec<J>,
-    threads: usize,
-    solve: &(dyn Fn(J) -> R + Sync),
-) -> Vec<Option<R>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let n = jobs.len();
-    let queue: Vec<Mutex<Option<J>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-    let slots: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        if k >= n {
-            break;
-        }
-        let job = queue[k].lock().ok().and_then(|mut j| j.take());
-        if let Some(job) = job {
-            let r = solve(job);
-            if let Ok(mut slot) = slots[k].lock() {
-                *slot = Some(r);
-            }
-        }
-    };
-    // The calling thread is one of the workers: one thread fewer to start per call (they are
-    // started per settlement), and no thread idles waiting for the others.
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
-        }
-        work();
-    });
-    slots
-        .into_iter()
-        .map(|s| s.into_inner().ok().flatten())
-        .collect()
-}
 
 /// Steps 1b–3 of the method on one face, from the columns found so far (the first is the
 /// welfare allocation split exactly) and the first-order probe at that split.
