@@ -165,6 +165,7 @@ fn judge_settlement(
         w,
         optimum.max(w),
         known,
+        s.oracle_prices.as_deref(),
         deadline,
     )?;
     Ok((w, pareto, stable))

@@ -379,7 +379,7 @@ pub fn solve(
     grid: &Grid,
     w: &[f64],
     deadline: Deadline,
-) -> Option<(Vec<f64>, Vec<f64>)> {
+) -> Option<GridAnswer> {
     let (ns, nb) = (grid.supply.len(), grid.demand.len());
     let (pairs, m) = (ns * nb, ns + nb);
     let scale = quantity_scale(market);
@@ -462,6 +462,7 @@ pub fn solve(
     // The best iterate by merit (see `frontier_ipm`), copied into one buffer.
     let mut best: Option<(f64, bool)> = None;
     let mut best_z = Vars::zeros(pairs, m);
+    let mut best_lam = vec![0.0; m];
     let mut stalled = 0;
     for _ in 0..MAX_ITERATIONS {
         if deadline.passed() {
@@ -520,6 +521,7 @@ pub fn solve(
         if best.is_none_or(|(b, _)| merit < b) {
             best = Some((merit, accepted(gap, rp_norm, rd_norm, w_max)));
             best_z.copy_from(&z);
+            best_lam.copy_from_slice(&lam);
             stalled = 0;
         } else {
             stalled += 1;
@@ -680,7 +682,23 @@ pub fn solve(
             share[e] = market.edges[e].surplus * a;
         }
     }
-    Some((x, share))
+    // The rows' duals in the oracle's units: with `f = −Σ w log u` over scaled quantities,
+    // `v = −π S · scale − (λ_s + λ_b) ≥ 0` on every owner arc, so `y = −λ / scale` prices
+    // every face edge's oracle profit `max(π_s, π_b) S` at most `y_s + y_b`.
+    let mut leg_dual = vec![0.0; market.legs.len()];
+    for (r, &l) in grid.supply.iter().chain(&grid.demand).enumerate() {
+        leg_dual[l] = -best_lam[r] / scale;
+    }
+    Some(GridAnswer { x, share, leg_dual })
+}
+
+/// What `solve` finds on a grid face: the flow per edge, the seller's share of the surplus per
+/// edge, and the rows' duals per leg (0 off the grid), which bound the first-order test's
+/// oracle from above (`nash::dual_gap`).
+pub struct GridAnswer {
+    pub x: Vec<f64>,
+    pub share: Vec<f64>,
+    pub leg_dual: Vec<f64>,
 }
 
 /// The direction `(dz, dλ, dv)` for the complementarity residual in `work.rc`.

@@ -19,7 +19,7 @@ use crate::limits::{
 use crate::market::Market;
 use crate::nash::{p_plus_over_face, pattern_face, Settlement};
 use crate::relax::{leg_bounds, maximise, LegFix};
-use crate::stability::{frontier_stable, per_trade_stable};
+use crate::stability::{frontier_stable, frontier_stable_by_prices, per_trade_stable};
 use crate::welfare::{leg_totals, OptimalPattern};
 
 /// The verdict on one response (§5). Utilities are reported by party id for transparency.
@@ -294,7 +294,10 @@ fn claims_match(
 }
 
 /// Pareto and Nash-stability of a settlement given `W*` (§3.1, §3.2). `known`: patterns
-/// already solved (see `settlement_pattern`), `&[]` when there are none.
+/// already solved (see `settlement_pattern`), `&[]` when there are none. `prices`: leg prices
+/// that may prove the first-order test without its oracle (the solver's self-check passes its
+/// interior point's; a verifier has none): the verdict is the same either way, only cheaper
+/// when they prove it (`frontier_stable_by_prices`).
 ///
 /// # Errors
 /// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
@@ -307,6 +310,7 @@ pub fn judge(
     welfare: f64,
     optimum: f64,
     known: &[OptimalPattern],
+    prices: Option<&[f64]>,
     deadline: Deadline,
 ) -> Result<(f64, bool, bool)> {
     let gap = gap_of(welfare, optimum);
@@ -322,7 +326,9 @@ pub fn judge(
     let pattern = settlement_pattern(market, x, known, deadline)?;
     let face = pattern_face(market, &pattern);
     let p_plus = p_plus_over_face(market, &face, utility, deadline, 0)?;
-    let stable = frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
+    let proved =
+        prices.is_some_and(|y| frontier_stable_by_prices(market, &face, utility, &p_plus, y));
+    let stable = proved || frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
     Ok((gap, true, stable))
 }
 
@@ -446,6 +452,7 @@ pub fn verify_responses(
             r.welfare,
             optimum,
             &[],
+            None,
             deadline,
         )?;
         claims_match(market, &r, pareto, stable, miner, challenge_id, &mut errors);

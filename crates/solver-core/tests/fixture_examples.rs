@@ -65,6 +65,7 @@ fn each_fixtures_example_allocation_split_exactly_gets_q_1() {
             utility: utility.clone(),
             p_plus: vec![true; market.parties.len()],
             pattern: 0,
+            oracle_prices: None,
         };
         let s = settlement_json(&market, &settlement);
         let scores: Map<String, Value> = market

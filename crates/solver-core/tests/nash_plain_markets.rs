@@ -240,7 +240,8 @@ fn dense_layout_agrees_with_the_general_method_on_plain_faces() {
     let grids = for_each_grid_component(&markets, |tag, market, part, w, grid| {
         let (x_general, _) = frontier_ipm::solve(market, part, w, Deadline::none())
             .unwrap_or_else(|| panic!("{tag}: general solve"));
-        let (x_dense, _) = bipartite_ipm::solve(market, part, grid, w, Deadline::none())
+        let x_dense = bipartite_ipm::solve(market, part, grid, w, Deadline::none())
+            .map(|a| a.x)
             .unwrap_or_else(|| panic!("{tag}: dense solve"));
         let u_dense = split_utilities(market, &x_dense);
         let u_general = split_utilities(market, &x_general);
@@ -277,6 +278,7 @@ fn exchanged_allocations_keep_the_interior_points_totals_and_utilities() {
         let surplus = sparse_finish::additive(market, grid)
             .unwrap_or_else(|| panic!("{tag}: plain surplus is additive"));
         let (x, share) = bipartite_ipm::solve(market, part, grid, w, Deadline::none())
+            .map(|a| (a.x, a.share))
             .unwrap_or_else(|| panic!("{tag}: dense solve"));
         let xs = sparse_finish::exchanged(market, grid, &surplus, &x, &share, Deadline::none())
             .unwrap_or_else(|| panic!("{tag}: no exchanged allocation"));
@@ -614,4 +616,95 @@ fn the_first_order_probe_is_priced_to_the_real_profits() {
         checked += 1;
     }
     assert_eq!(checked, 3, "every component was probed");
+}
+
+/// The interior point's row duals, which the self-check uses to skip the first-order oracle
+/// (`stability::frontier_stable_by_prices`): their bound is never below the oracle's value —
+/// nor is the bound of any other prices (weak duality) — and they prove the test for the
+/// stage's answer; moved off `u*` (one party's share given to another), the same prices
+/// prove nothing.
+#[test]
+fn the_interior_points_prices_bound_the_first_order_oracle() {
+    use nash_solver_core::nash::oracle;
+    use nash_solver_core::stability::{frontier_stable_by_prices, oracle_bound};
+    let mut priced = 0;
+    for (n, seed) in [(8, 3), (20, 1), (35, 7), (60, 2), (100, 1)] {
+        let market = market(n, n, seed);
+        let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare stage");
+        let s = solve_nash(&market, &welfare, Deadline::none(), 0).expect("Nash stage");
+        let Some(y) = s.oracle_prices.as_deref() else {
+            continue;
+        };
+        priced += 1;
+        let face = pattern_face(&market, &welfare.patterns[s.pattern]);
+        let value_at = |u: &[f64]| {
+            let pi: Vec<f64> = (0..market.parties.len())
+                .map(|i| {
+                    if s.p_plus[i] {
+                        market.parties[i].weight / u[i]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let (_, _, best) = oracle(&market, &face, &pi, Deadline::none(), 0).expect("oracle");
+            let value: f64 = pi.iter().zip(&best).map(|(p, b)| p * b).sum();
+            (pi, value)
+        };
+        let w_sum: f64 = (0..market.parties.len())
+            .filter(|&i| s.p_plus[i])
+            .map(|i| market.parties[i].weight)
+            .sum();
+        let (pi, value) = value_at(&s.utility);
+        let bound = oracle_bound(&market, &face, &pi, y);
+        let tag = format!("{n}x{n} seed {seed}");
+        assert!(
+            bound >= value * (1.0 - 1e-12),
+            "{tag}: bound {bound} below the oracle's {value}"
+        );
+        assert!(
+            bound <= w_sum * (1.0 + 1e-8),
+            "{tag}: bound {:.3e} above Σ w",
+            bound / w_sum - 1.0
+        );
+        assert!(
+            frontier_stable_by_prices(&market, &face, &s.utility, &s.p_plus, y),
+            "{tag}"
+        );
+        // Any prices bound the oracle from above: the duals shifted leg by leg.
+        for k in 0..5 {
+            let shifted: Vec<f64> = y
+                .iter()
+                .enumerate()
+                .map(|(l, &v)| v * (1.0 + 0.3 * (((l * 7 + k * 13) % 11) as f64 / 10.0 - 0.5)))
+                .collect();
+            let b = oracle_bound(&market, &face, &pi, &shifted);
+            assert!(
+                b >= value * (1.0 - 1e-12),
+                "{tag}: shifted bound {b} below {value}"
+            );
+        }
+        // An unfair split: a tenth of the richest trade's surplus moved from its buyer to its
+        // seller. The test fails it, and the prices do not claim otherwise.
+        let e = (0..market.edges.len())
+            .filter(|&e| s.x[e] > 0.0)
+            .max_by(|&a, &b| {
+                (market.edges[a].surplus * s.x[a]).total_cmp(&(market.edges[b].surplus * s.x[b]))
+            })
+            .expect("a trade");
+        let moved = 0.1 * market.edges[e].surplus * s.x[e];
+        let mut unfair = s.utility.clone();
+        unfair[market.edges[e].seller] += moved;
+        unfair[market.edges[e].buyer] -= moved;
+        let (_, unfair_value) = value_at(&unfair);
+        assert!(
+            unfair_value > w_sum * (1.0 + 1e-6),
+            "{tag}: the damaged split still passes"
+        );
+        assert!(
+            !frontier_stable_by_prices(&market, &face, &unfair, &s.p_plus, y),
+            "{tag}: prices prove a damaged split"
+        );
+    }
+    assert!(priced >= 4, "only {priced} of 5 answers came with prices");
 }
