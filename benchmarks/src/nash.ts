@@ -23,8 +23,17 @@ export interface Verdict {
 }
 
 export interface NashEngine {
-  /** The miner response (§4) as the binding returns it (object or JSON text). */
+  /**
+   * The miner response (§4) as the engine writes it: the binding's text call when it has one
+   * (`native.solveSync`, the canonical JSON a miner sends and the commitment covers), else
+   * whatever `solveSync` returns (object or JSON text).
+   */
   solve(challengeJson: string): unknown;
+  /**
+   * The same solve through the package's `solveSync`, which parses the response into JS
+   * objects (for SDK users; measured beside `solve` as `solve-object`), when it differs.
+   */
+  solveObject?: (challengeJson: string) => unknown;
   profile(challengeJson: string): StageProfile;
   verify(challengeJson: string, responsesJson: string[]): Verdict[];
   /** The empty N-API call, when the binding exposes one. */
@@ -70,8 +79,8 @@ interface BindingModule {
   profile(challengeJson: string): Record<string, unknown>;
   /** Optional: an N-API call that does nothing, to put the fixed call cost beside the anchor. */
   probeNoop?: () => void;
-  /** The raw generated binding, where the wrapper keeps the probes. */
-  native?: { probeNoop?: () => void };
+  /** The raw generated binding, where the wrapper keeps the probes and the text calls. */
+  native?: { probeNoop?: () => void; solveSync?: (challengeJson: string) => string };
 }
 
 function isBinding(m: unknown): m is BindingModule {
@@ -91,10 +100,13 @@ export function loadNashEngine(moduleName = '@nash/solver-binding'): Loaded {
   if (!isBinding(mod)) return { engine: null, reason: `${moduleName} lacks solveSync/verifySync/profile` };
   const b = mod;
   const noop = b.probeNoop ?? b.native?.probeNoop;
+  const text = b.native?.solveSync;
   return {
     engine: {
       ...(typeof noop === 'function' ? { noop: () => noop() } : {}),
-      solve: (json) => b.solveSync(json, {}),
+      ...(typeof text === 'function'
+        ? { solve: (json: string) => text(json), solveObject: (json: string) => b.solveSync(json, {}) }
+        : { solve: (json: string) => b.solveSync(json, {}) }),
       profile: (json) => {
         const p = b.profile(json);
         return {

@@ -7,12 +7,15 @@ import { relDiff } from './stats';
 
 export type Engine = 'nash' | 'highs' | 'lemon';
 /**
- * `solve`: one full call; `parse`…`response`, `stages-total`: the engine's own stage timings;
+ * `solve`: one full call, the response as the engine's text; `solve-object`: the same call
+ * through the package's `solveSync`, parsed into JS objects; `parse`…`response`,
+ * `stages-total`: the engine's own stage timings;
  * `napi-overhead`: binding solve minus in-Rust stage total; `verify`, `verify-no-cert`: per
  * response, with throughput.
  */
 export type Stage =
   | 'solve'
+  | 'solve-object'
   | 'parse'
   | 'edges'
   | 'welfare'
@@ -223,8 +226,8 @@ function ratio(a: number | undefined, b: number | undefined): string {
 export function markdownTable(report: Report): string {
   const rows: string[] = [];
   rows.push(
-    '| class | size | edges | NASH solve p50 / p99 | welfare | Nash | N-API+data | verify/s cert / no cert | HiGHS LP text / sparse | LEMON | HiGHS ÷ NASH welfare | NASH welfare ÷ LEMON | anchors LEMON / HiGHS |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| class | size | edges | NASH solve p50 / p99 | as objects p50 / p99 | welfare | Nash | N-API+data | verify/s cert / no cert | HiGHS LP text / sparse | LEMON | HiGHS ÷ NASH welfare | NASH welfare ÷ LEMON | anchors LEMON / HiGHS |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const keys: [string, string][] = [];
   for (const c of report.cases)
@@ -232,6 +235,7 @@ export function markdownTable(report: Report): string {
   for (const [cls, size] of keys) {
     const get = (engine: Engine, stage: Stage) => findCase(report.cases, cls, size, engine, stage);
     const solve = get('nash', 'solve');
+    const asObjects = get('nash', 'solve-object');
     const welfare = get('nash', 'welfare');
     const highs = get('highs', 'welfare');
     const sparse = get('highs', 'welfare-sparse');
@@ -241,7 +245,7 @@ export function markdownTable(report: Report): string {
     const vn = get('nash', 'verify-no-cert')?.throughput_per_s;
     const anchor = cls === 'plain' ? ANCHORS_MS[size] : undefined;
     rows.push(
-      `| ${cls} | ${size} | ${edges ?? '–'} | ${solve ? `${ms(solve.p50_ms)} / ${ms(solve.p99_ms)}` : '–'} | ${ms(welfare?.p50_ms)} | ${ms(get('nash', 'nash')?.p50_ms)} | ${ms(get('nash', 'napi-overhead')?.p50_ms)} | ${vc !== undefined ? `${vc.toFixed(0)} / ${vn?.toFixed(0) ?? '–'}` : '–'} | ${ms(highs?.p50_ms)} / ${ms(sparse?.p50_ms)} | ${ms(lemon?.p50_ms)} | ${ratio(Math.min(highs?.p50_ms ?? Number.POSITIVE_INFINITY, sparse?.p50_ms ?? Number.POSITIVE_INFINITY), welfare?.p50_ms)} | ${ratio(welfare?.p50_ms, lemon?.p50_ms)} | ${anchor ? `${anchor.lemon} / ${anchor.highs}` : '–'} |`,
+      `| ${cls} | ${size} | ${edges ?? '–'} | ${solve ? `${ms(solve.p50_ms)} / ${ms(solve.p99_ms)}` : '–'} | ${asObjects ? `${ms(asObjects.p50_ms)} / ${ms(asObjects.p99_ms)}` : '–'} | ${ms(welfare?.p50_ms)} | ${ms(get('nash', 'nash')?.p50_ms)} | ${ms(get('nash', 'napi-overhead')?.p50_ms)} | ${vc !== undefined ? `${vc.toFixed(0)} / ${vn?.toFixed(0) ?? '–'}` : '–'} | ${ms(highs?.p50_ms)} / ${ms(sparse?.p50_ms)} | ${ms(lemon?.p50_ms)} | ${ratio(Math.min(highs?.p50_ms ?? Number.POSITIVE_INFINITY, sparse?.p50_ms ?? Number.POSITIVE_INFINITY), welfare?.p50_ms)} | ${ratio(welfare?.p50_ms, lemon?.p50_ms)} | ${anchor ? `${anchor.lemon} / ${anchor.highs}` : '–'} |`,
     );
   }
   const out = [rows.join('\n')];

@@ -137,6 +137,13 @@ function benchNash(
   // response: enough to see where its time goes, without spending minutes on it.
   const slow = percentile(solveSamples, 50) > plans.nash.budgetMs;
   const once: RunPlan = { warmup: 0, minRuns: 1, maxRuns: 1, budgetMs: 0 };
+  const solveObject = engine.solveObject;
+  if (solveObject) {
+    const objectSamples = timeRuns(slow ? once : plans.nash, () => {
+      solveObject(json);
+    });
+    cases.push(caseOf(inst, 'nash', 'solve-object', objectSamples, welfare ?? null));
+  }
   const batchSize = slow ? 1 : VERIFY_BATCH;
   const profiles: StageProfile[] = [];
   timeRuns(slow ? once : plans.profile, () => {

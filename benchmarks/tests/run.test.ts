@@ -24,6 +24,7 @@ describe('runBench (smoke, one small case)', () => {
     const stages = new Set(report.cases.map((c) => `${c.engine}:${c.stage}`));
     for (const s of [
       'nash:solve',
+      'nash:solve-object',
       'nash:welfare',
       'nash:napi-overhead',
       'nash:verify',

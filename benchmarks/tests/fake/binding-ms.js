@@ -1,10 +1,12 @@
-// A stand-in for @nash/solver-binding's wrapper: objects in and out, stage times in ms.
+// A stand-in for @nash/solver-binding's wrapper: objects in and out (text from `native`),
+// stage times in ms.
+const solveSync = (json) => ({
+  challenge_id: JSON.parse(json).challenge_id,
+  welfare: 12.5,
+  equilibrium_proof: { certificate: { duals: [1] } },
+});
 module.exports = {
-  solveSync: (json) => ({
-    challenge_id: JSON.parse(json).challenge_id,
-    welfare: 12.5,
-    equilibrium_proof: { certificate: { duals: [1] } },
-  }),
+  solveSync,
   verifySync: (_json, responses) => responses.map((r) => ({ valid: !!JSON.parse(r).equilibrium_proof, errors: [] })),
   profile: () => ({
     parseMs: 0.1,
@@ -17,5 +19,5 @@ module.exports = {
     edgeCount: 3,
     welfare: 12.5,
   }),
-  native: { probeNoop: () => undefined },
+  native: { probeNoop: () => undefined, solveSync: (json) => JSON.stringify(solveSync(json)) },
 };
