@@ -92,36 +92,35 @@ fn test_weights(market: &Market, utility: &[f64], p_plus: &[bool]) -> Option<(Ve
 /// benchmark's plain 300×300 market: 8e-9 of `Σ w` above it as given, 4e-10 lifted).
 #[must_use]
 pub fn oracle_bound(market: &Market, face: &Face, pi: &[f64], y: &[f64]) -> f64 {
-    let profit = |e: usize| {
-        let edge = &market.edges[e];
-        pi[edge.seller].max(pi[edge.buyer]) * edge.surplus
-    };
-    let allowed = || (0..market.edges.len()).filter(|&e| face.edge_allowed[e]);
+    // The face's edges once: legs, profit, and the most the edge can carry.
+    let arcs: Vec<(usize, usize, f64, f64)> = market
+        .edges
+        .iter()
+        .zip(&face.edge_allowed)
+        .filter(|(_, &ok)| ok)
+        .map(|(edge, _)| {
+            let profit = pi[edge.seller].max(pi[edge.buyer]) * edge.surplus;
+            let most = face.leg_hi[edge.supply].min(face.leg_hi[edge.demand]);
+            (edge.supply, edge.demand, profit, most)
+        })
+        .collect();
     let value = |y: &[f64]| -> f64 {
         let legs: f64 = y
             .iter()
             .zip(face.leg_lo.iter().zip(&face.leg_hi))
             .map(|(&y, (&lo, &hi))| y.max(0.0) * hi - (-y).max(0.0) * lo)
             .sum();
-        let charged: f64 = allowed()
-            .map(|e| {
-                let edge = &market.edges[e];
-                let over = profit(e) - y[edge.supply] - y[edge.demand];
-                over.max(0.0) * face.leg_hi[edge.supply].min(face.leg_hi[edge.demand])
-            })
+        let charged: f64 = arcs
+            .iter()
+            .map(|&(s, d, profit, most)| (profit - y[s] - y[d]).max(0.0) * most)
             .sum();
         legs + charged
     };
     let lifted = |supply_side: bool| -> Vec<f64> {
         let mut lift = y.to_vec();
-        for e in allowed() {
-            let edge = &market.edges[e];
-            let (own, other) = if supply_side {
-                (edge.supply, edge.demand)
-            } else {
-                (edge.demand, edge.supply)
-            };
-            lift[own] = lift[own].max(profit(e) - y[other]);
+        for &(s, d, profit, _) in &arcs {
+            let (own, other) = if supply_side { (s, d) } else { (d, s) };
+            lift[own] = lift[own].max(profit - y[other]);
         }
         lift
     };
