@@ -166,7 +166,10 @@ fn exchange(
                 let cells = [common[n - 3], common[n - 2], common[n - 1]];
                 exchange_step(z, cols, r1, r2, cells, key);
                 moves += 1;
-                common.retain(|&k| z[r1 * cols + k] > 0.0 && z[r2 * cols + k] > 0.0);
+                // Only the three cells moved: drop those that emptied, keeping the order.
+                let both = |k: usize| z[r1 * cols + k] > 0.0 && z[r2 * cols + k] > 0.0;
+                common.truncate(n - 3);
+                common.extend(cells.into_iter().filter(|&k| both(k)));
             }
             support.retain(|&k| z[r1 * cols + k] > 0.0);
         }
