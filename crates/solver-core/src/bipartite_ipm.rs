@@ -480,35 +480,25 @@ pub fn solve(
         for (inv, (&s, &u)) in inv_ub.iter_mut().zip(sw_b.iter().zip(&ub)) {
             *inv = if s > 0.0 { s / u } else { 0.0 };
         }
-        // g = √w · c / u per arc (`inv_u` holds √w / u); the gradient is −√w · g.
-        for i in 0..ns {
-            let r = i * nb..(i + 1) * nb;
-            for (o, c) in g.a[r.clone()].iter_mut().zip(&ca[r.clone()]) {
-                *o = c * inv_us[i];
-            }
-            for ((o, c), inv) in g.b[r.clone()].iter_mut().zip(&cb[r]).zip(&inv_ub) {
-                *o = c * inv;
-            }
-        }
-        // Residuals: r_p = A z − b, r_d = ∇f − Aᵀλ − v (zero on missing pairs).
+        // Residuals: r_p = A z − b, r_d = ∇f − Aᵀλ − v (zero on missing pairs), with
+        // g = √w · c / u per arc (`inv_u` holds √w / u; the gradient is −√w · g) written on the
+        // way: one pass over the pairs instead of two (the loops wait on memory).
         sys.rows(&z, &mut r_p);
         r_p.iter_mut().zip(&bound).for_each(|(r, b)| *r -= b);
         let (ls, lb) = lam.split_at(ns);
         for i in 0..ns {
             let r = i * nb..(i + 1) * nb;
-            let (sa, li) = (sw_s[i], ls[i]);
-            let rows = (r_d.a[r.clone()].iter_mut().zip(&mut r_d.b[r.clone()]))
-                .zip(
-                    mask[r.clone()]
-                        .iter()
-                        .zip(&g.a[r.clone()])
-                        .zip(&g.b[r.clone()]),
-                )
-                .zip(v.a[r.clone()].iter().zip(&v.b[r]).zip(lb.iter().zip(&sw_b)));
-            for (((oa, ob), ((p, ga), gb)), ((va, vb), (l, sb))) in rows {
-                let at = li + l;
-                *oa = p * (-sa * ga - at) - va;
-                *ob = p * (-sb * gb - at) - vb;
+            let (sa, li, inv_s) = (sw_s[i], ls[i], inv_us[i]);
+            let (mask, ca, cb) = (&mask[r.clone()], &ca[r.clone()], &cb[r.clone()]);
+            let (va, vb) = (&v.a[r.clone()], &v.b[r.clone()]);
+            let (ga, gb) = (&mut g.a[r.clone()], &mut g.b[r.clone()]);
+            let (oa, ob) = (&mut r_d.a[r.clone()], &mut r_d.b[r]);
+            for j in 0..nb {
+                ga[j] = ca[j] * inv_s;
+                gb[j] = cb[j] * inv_ub[j];
+                let at = li + lb[j];
+                oa[j] = mask[j] * (-sa * ga[j] - at) - va[j];
+                ob[j] = mask[j] * (-sw_b[j] * gb[j] - at) - vb[j];
             }
         }
         for ((o, (&p, &l)), &vs) in r_d.s.iter_mut().zip(slack.iter().zip(&lam)).zip(&v.s) {
@@ -531,35 +521,39 @@ pub fn solve(
         }
 
         // D⁻¹ = z / v and 1 / z (0 on missing pairs: `v + (1 − mask)` is 1 there), g D⁻¹, and
-        // s = 1 + gᵀ D⁻¹ g per party.
-        for (d, iz, z, v, p) in [
-            (&mut sys.d.a, &mut sys.inv_z.a, &z.a, &v.a, &mask),
-            (&mut sys.d.b, &mut sys.inv_z.b, &z.b, &v.b, &mask),
-            (&mut sys.d.s, &mut sys.inv_z.s, &z.s, &v.s, &slack),
-        ] {
-            // `1 − p` first: `z + 1` rounds to 1 once z < 1e-16.
-            for ((d, iz), ((&z, &v), &p)) in
-                d.iter_mut().zip(iz.iter_mut()).zip(z.iter().zip(v).zip(p))
-            {
-                *d = z / (v + (1.0 - p));
-                *iz = p / (z + (1.0 - p));
-            }
-        }
-        for (gd, g, d) in [
-            (&mut sys.gd.a, &g.a, &sys.d.a),
-            (&mut sys.gd.b, &g.b, &sys.d.b),
-        ] {
-            gd.iter_mut()
-                .zip(g.iter().zip(d))
-                .for_each(|(o, (g, d))| *o = g * d);
-        }
+        // s = 1 + gᵀ D⁻¹ g per party, in one pass per seller row (`1 − p` first: `z + 1`
+        // rounds to 1 once z < 1e-16).
         sys.inv_sb.iter_mut().for_each(|x| *x = 1.0);
         for i in 0..ns {
             let r = i * nb..(i + 1) * nb;
-            sys.inv_ss[i] = 1.0 / (1.0 + dot(&g.a[r.clone()], &sys.gd.a[r.clone()]));
-            for ((s, g), gd) in sys.inv_sb.iter_mut().zip(&g.b[r.clone()]).zip(&sys.gd.b[r]) {
-                *s += g * gd;
+            let (za, zb, va, vb) = (
+                &z.a[r.clone()],
+                &z.b[r.clone()],
+                &v.a[r.clone()],
+                &v.b[r.clone()],
+            );
+            let (mask, ga, gb) = (&mask[r.clone()], &g.a[r.clone()], &g.b[r.clone()]);
+            let (da, db) = (&mut sys.d.a[r.clone()], &mut sys.d.b[r.clone()]);
+            let (iza, izb) = (&mut sys.inv_z.a[r.clone()], &mut sys.inv_z.b[r.clone()]);
+            let (gda, gdb) = (&mut sys.gd.a[r.clone()], &mut sys.gd.b[r.clone()]);
+            let inv_sb = &mut sys.inv_sb[..nb];
+            for j in 0..nb {
+                let q = 1.0 - mask[j];
+                da[j] = za[j] / (va[j] + q);
+                iza[j] = mask[j] / (za[j] + q);
+                db[j] = zb[j] / (vb[j] + q);
+                izb[j] = mask[j] / (zb[j] + q);
+                gda[j] = ga[j] * da[j];
+                gdb[j] = gb[j] * db[j];
+                inv_sb[j] += gb[j] * gdb[j];
             }
+            sys.inv_ss[i] = 1.0 / (1.0 + dot(ga, gda));
+        }
+        for ((d, iz), (&z, (&v, &p))) in (sys.d.s.iter_mut().zip(sys.inv_z.s.iter_mut()))
+            .zip(z.s.iter().zip(v.s.iter().zip(&slack)))
+        {
+            *d = z / (v + (1.0 - p));
+            *iz = p / (z + (1.0 - p));
         }
         sys.inv_sb.iter_mut().for_each(|x| *x = 1.0 / *x);
 
