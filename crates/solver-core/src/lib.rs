@@ -51,6 +51,7 @@ pub mod sparse_chol;
 pub mod sparse_finish;
 pub mod split;
 pub mod stability;
+mod union_find;
 pub mod verify;
 pub mod welfare;
 mod wide;

@@ -395,13 +395,7 @@ fn exchange_gap(
 ) -> Option<f64> {
     let n_legs = market.legs.len();
     let mut w_c = 0.0;
-    let mut inside = vec![false; market.parties.len()];
-    for (e, edge) in market.edges.iter().enumerate() {
-        if edges[e] {
-            inside[edge.seller] = true;
-            inside[edge.buyer] = true;
-        }
-    }
+    let inside = parties_of(market, edges);
     for i in 0..market.parties.len() {
         if inside[i] && w[i] > 0.0 {
             if c.u[i] <= 0.0 {
@@ -504,26 +498,13 @@ fn exchange_fails(
 /// the order does not depend on anything but the (sorted) parties.
 fn face_components(market: &Market, face: &Face, w: &[f64]) -> Vec<Vec<bool>> {
     let n = market.parties.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn root(parent: &mut [usize], mut a: usize) -> usize {
-        while parent[a] != a {
-            parent[a] = parent[parent[a]];
-            a = parent[a];
-        }
-        a
-    }
+    let mut joins = crate::union_find::Joins::new(n);
     for (e, edge) in market.edges.iter().enumerate() {
         if face.edge_allowed[e] {
-            let (a, b) = (
-                root(&mut parent, edge.seller),
-                root(&mut parent, edge.buyer),
-            );
-            if a != b {
-                parent[a.max(b)] = a.min(b);
-            }
+            joins.join(edge.seller, edge.buyer);
         }
     }
-    let roots: Vec<usize> = (0..n).map(|i| root(&mut parent, i)).collect();
+    let roots: Vec<usize> = (0..n).map(|i| joins.root(i)).collect();
     let mut index_of_root = vec![usize::MAX; n];
     let mut masks: Vec<Vec<bool>> = Vec::new();
     for i in 0..n {
@@ -539,6 +520,16 @@ fn face_components(market: &Market, face: &Face, w: &[f64]) -> Vec<Vec<bool>> {
         }
     }
     masks
+}
+
+/// The parties with an edge among `edges` (a mask over all edges).
+fn parties_of(market: &Market, edges: &[bool]) -> Vec<bool> {
+    let mut inside = vec![false; market.parties.len()];
+    for (edge, _) in market.edges.iter().zip(edges).filter(|(_, &e)| e) {
+        inside[edge.seller] = true;
+        inside[edge.buyer] = true;
+    }
+    inside
 }
 
 /// The face restricted to one component: its edges only, and the legs of other components
@@ -608,13 +599,7 @@ fn nash_by_components(
     let mut unpriced = false;
     let mut jobs = Vec::new();
     for edges in components {
-        let mut in_component = vec![false; market.parties.len()];
-        for (e, edge) in market.edges.iter().enumerate() {
-            if edges[e] {
-                in_component[edge.seller] = true;
-                in_component[edge.buyer] = true;
-            }
-        }
+        let in_component = parties_of(market, edges);
         let w_c: Vec<f64> = w
             .iter()
             .zip(&in_component)
@@ -874,15 +859,27 @@ fn nash_on_face(
 /// An upper bound on the first-order gap of `u` over `face` (see `Probe`) from leg prices `y`
 /// (`stability::oracle_bound`), without solving the oracle.
 fn dual_gap(market: &Market, face: &Face, w: &[f64], u: &[f64], y: &[f64]) -> f64 {
-    let n = market.parties.len();
     let w_sum: f64 = w.iter().sum();
-    if w_sum <= 0.0 || (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
-        return f64::INFINITY;
+    match oracle_weights(w, u) {
+        Some(pi) if w_sum > 0.0 => {
+            crate::stability::oracle_bound(market, face, &pi, y) / w_sum - 1.0
+        }
+        _ => f64::INFINITY,
     }
-    let pi: Vec<f64> = (0..n)
-        .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
-        .collect();
-    crate::stability::oracle_bound(market, face, &pi, y) / w_sum - 1.0
+}
+
+/// The oracle's weights `π = w / u` of the counted parties (0 for the others), or `None` when
+/// a counted party is at zero.
+fn oracle_weights(w: &[f64], u: &[f64]) -> Option<Vec<f64>> {
+    if w.iter().zip(u).any(|(&w, &u)| w > 0.0 && u <= 0.0) {
+        return None;
+    }
+    Some(
+        w.iter()
+            .zip(u)
+            .map(|(&w, &u)| if w > 0.0 { w / u } else { 0.0 })
+            .collect(),
+    )
 }
 
 /// A first-order gap below which an interior-point result is polished by column generation
@@ -1047,8 +1044,8 @@ struct Probe {
 }
 
 impl Probe {
-    /// What is known of an answer shown to fail on every component without the oracle: no
-    /// gap, no edges wanted.
+    /// What is known of an answer that fails without the oracle's word (shown to fail on every
+    /// component, or with a counted party at zero): no gap, no edges wanted.
     fn failed() -> Self {
         Self {
             gap: f64::INFINITY,
@@ -1086,18 +1083,9 @@ fn probe_face(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Probe> {
-    let n = market.parties.len();
-    if (0..n).any(|i| w[i] > 0.0 && u[i] <= 0.0) {
-        return Ok(Probe {
-            gap: f64::INFINITY,
-            wanted: None,
-            flow: Vec::new(),
-            profit: Vec::new(),
-        });
-    }
-    let pi: Vec<f64> = (0..n)
-        .map(|i| if w[i] > 0.0 { w[i] / u[i] } else { 0.0 })
-        .collect();
+    let Some(pi) = oracle_weights(w, u) else {
+        return Ok(Probe::failed());
+    };
     let w_sum: f64 = w.iter().sum();
     let profit = oracle_profit(market, &pi);
     let r = oracle_lp(market, face, &profit, deadline, window_ms)?;
@@ -1455,19 +1443,11 @@ mod tests {
                 probe_face(&market, &face, &w, &columns[0].u, Deadline::none(), 0).expect("probe");
             let components = face_components(&market, &face, &w);
             for edges in &components {
-                let w_c: Vec<f64> = {
-                    let mut inside = vec![false; market.parties.len()];
-                    for (e, edge) in market.edges.iter().enumerate() {
-                        if edges[e] {
-                            inside[edge.seller] = true;
-                            inside[edge.buyer] = true;
-                        }
-                    }
-                    w.iter()
-                        .zip(&inside)
-                        .map(|(&wi, &i)| if i { wi } else { 0.0 })
-                        .collect()
-                };
+                let w_c: Vec<f64> = w
+                    .iter()
+                    .zip(&parties_of(&market, edges))
+                    .map(|(&wi, &i)| if i { wi } else { 0.0 })
+                    .collect();
                 let oracle_gap = probe.gap_over(edges, &w_c);
                 let gap = exchange_gap(&market, &face, edges, &w, &columns[0])
                     .expect("an exchange gains on a plain component");

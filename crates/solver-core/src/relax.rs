@@ -204,7 +204,16 @@ pub fn maximise(
         .collect();
 
     if active.is_empty() {
-        let parts = Parts::of(market, lo, hi, &usable, &bounded, profit, m, cost_scale);
+        let parts = Parts::of(Transportation {
+            market,
+            lo,
+            hi,
+            usable: &usable,
+            bounded: &bounded,
+            profit,
+            m,
+            cost_scale,
+        });
         let threads = if parts.arcs() >= PARALLEL_MIN_ARCS {
             crate::parallel::worker_threads()
         } else {
@@ -301,8 +310,6 @@ pub fn maximise(
     })
 }
 
-/// Engine columns back to edges: the flow per edge, its objective without the penalty, and
-/// the flow left on the artificial columns (which follow the usable edges).
 /// Transportation problems with at least this many arcs in all are solved part by part on
 /// several threads when they fall apart into several (below it a thread costs more than it
 /// saves: a 20×20 market's oracle takes about 20 µs).
@@ -319,16 +326,22 @@ const PARALLEL_MIN_ARCS: usize = 1000;
 /// (three parts), before: the Nash stage's whole-face first-order probe and the self-check's
 /// oracle took 0.36 and 0.51 ms as one problem each, on one thread while the other waited.
 struct Parts<'a> {
+    problem: Transportation<'a>,
+    parts: Vec<Part>,
+}
+
+/// What `maximise` hands the transportation form: the market, the leg bounds, the usable edges
+/// and bounded legs (the columns, in this order), the profits and the artificial arcs' penalty.
+#[derive(Clone, Copy)]
+struct Transportation<'a> {
     market: &'a Market,
     lo: &'a [f64],
     hi: &'a [f64],
-    /// The usable edges, then the bounded legs: the columns, in this order.
     usable: &'a [usize],
     bounded: &'a [usize],
     profit: &'a [f64],
     m: f64,
     cost_scale: Option<f64>,
-    parts: Vec<Part>,
 }
 
 /// One part: its legs (its problem's nodes, in this order, then the two artificial ones) and
@@ -341,38 +354,21 @@ struct Part {
 impl<'a> Parts<'a> {
     /// The parts, numbered by their smallest leg; one part over every leg when the problem
     /// does not fall apart (legs without arcs are then isolated nodes, with dual 0).
-    #[allow(clippy::too_many_arguments)] // `maximise`'s own arguments, passed on
-    fn of(
-        market: &'a Market,
-        lo: &'a [f64],
-        hi: &'a [f64],
-        usable: &'a [usize],
-        bounded: &'a [usize],
-        profit: &'a [f64],
-        m: f64,
-        cost_scale: Option<f64>,
-    ) -> Self {
+    fn of(problem: Transportation<'a>) -> Self {
+        let Transportation {
+            market,
+            usable,
+            bounded,
+            ..
+        } = problem;
         let n_legs = market.legs.len();
-        let mut parent: Vec<usize> = (0..n_legs).collect();
-        fn root(parent: &mut [usize], mut a: usize) -> usize {
-            while parent[a] != a {
-                parent[a] = parent[parent[a]];
-                a = parent[a];
-            }
-            a
-        }
+        let mut joins = crate::union_find::Joins::new(n_legs);
         let mut in_problem = vec![false; n_legs];
         for &e in usable {
             let edge = &market.edges[e];
             in_problem[edge.supply] = true;
             in_problem[edge.demand] = true;
-            let (a, b) = (
-                root(&mut parent, edge.supply),
-                root(&mut parent, edge.demand),
-            );
-            if a != b {
-                parent[a.max(b)] = a.min(b);
-            }
+            joins.join(edge.supply, edge.demand);
         }
         for &l in bounded {
             in_problem[l] = true;
@@ -382,7 +378,7 @@ impl<'a> Parts<'a> {
         // Per part: legs, columns (counted first, so that each list is allocated once).
         let mut sizes: Vec<(usize, usize)> = Vec::new();
         for l in (0..n_legs).filter(|&l| in_problem[l]) {
-            let r = root(&mut parent, l);
+            let r = joins.root(l);
             if part_of_root[r] == usize::MAX {
                 part_of_root[r] = sizes.len();
                 sizes.push((0, 0));
@@ -419,34 +415,25 @@ impl<'a> Parts<'a> {
             }
             parts
         };
-        Self {
-            market,
-            lo,
-            hi,
-            usable,
-            bounded,
-            profit,
-            m,
-            cost_scale,
-            parts,
-        }
+        Self { problem, parts }
     }
 
     /// Arcs of the whole problem.
     fn arcs(&self) -> usize {
-        self.usable.len() + self.bounded.len()
+        self.problem.usable.len() + self.problem.bounded.len()
     }
 
     /// The transportation problem of one part.
     fn problem(&self, part: &Part) -> Transport {
-        let market = self.market;
+        let p = &self.problem;
+        let market = p.market;
         let mut node = vec![usize::MAX; market.legs.len()];
         let mut node_lo = Vec::with_capacity(part.legs.len() + 2);
         let mut node_hi = Vec::with_capacity(part.legs.len() + 2);
         for (k, &l) in part.legs.iter().enumerate() {
             node[l] = k;
-            node_lo.push(self.lo[l]);
-            node_hi.push(self.hi[l]);
+            node_lo.push(p.lo[l]);
+            node_hi.push(p.hi[l]);
         }
         // One artificial demand node, then one artificial supply node.
         let (art_demand, art_supply) = (part.legs.len(), part.legs.len() + 1);
@@ -455,17 +442,17 @@ impl<'a> Parts<'a> {
         let mut arcs = Vec::with_capacity(part.columns.len());
         let mut profit = Vec::with_capacity(part.columns.len());
         for &c in &part.columns {
-            if let Some(&e) = self.usable.get(c) {
+            if let Some(&e) = p.usable.get(c) {
                 let edge = &market.edges[e];
                 arcs.push((node[edge.supply], node[edge.demand]));
-                profit.push(self.profit[e]);
+                profit.push(p.profit[e]);
             } else {
-                let l = self.bounded[c - self.usable.len()];
+                let l = p.bounded[c - p.usable.len()];
                 match market.legs[l].side {
                     Side::Supply => arcs.push((node[l], art_demand)),
                     Side::Demand => arcs.push((art_supply, node[l])),
                 }
-                profit.push(-self.m);
+                profit.push(-p.m);
             }
         }
         Transport {
@@ -473,7 +460,7 @@ impl<'a> Parts<'a> {
             node_hi,
             arcs,
             profit,
-            cost_scale: self.cost_scale,
+            cost_scale: p.cost_scale,
         }
     }
 
@@ -511,7 +498,7 @@ impl<'a> Parts<'a> {
             parts.iter().map(solve).collect()
         };
         let mut cols = vec![0.0; self.arcs()];
-        let mut leg_dual = vec![0.0; self.market.legs.len()];
+        let mut leg_dual = vec![0.0; self.problem.market.legs.len()];
         let mut objective = 0.0;
         for (part, sol) in parts.iter().zip(solutions) {
             let sol = sol?;
@@ -527,6 +514,8 @@ impl<'a> Parts<'a> {
     }
 }
 
+/// Engine columns back to edges: the flow per edge, its objective without the penalty, and
+/// the flow left on the artificial columns (which follow the usable edges).
 fn unpack(market: &Market, usable: &[usize], profit: &[f64], cols: &[f64]) -> (Vec<f64>, f64, f64) {
     let mut x = vec![0.0; market.edges.len()];
     let mut value = 0.0;
@@ -658,7 +647,17 @@ mod tests {
             let bounded: Vec<usize> = (0..market.legs.len()).filter(|&l| lo[l] > 0.0).collect();
             assert!(!bounded.is_empty(), "seed {seed}: no lot in play");
             let m = penalty(&market, &profit);
-            let parts = Parts::of(&market, &lo, &hi, &usable, &bounded, &profit, m, None);
+            let problem = Transportation {
+                market: &market,
+                lo: &lo,
+                hi: &hi,
+                usable: &usable,
+                bounded: &bounded,
+                profit: &profit,
+                m,
+                cost_scale: None,
+            };
+            let parts = Parts::of(problem);
             assert_eq!(parts.parts.len(), 3, "seed {seed}: one part per resource");
             let one = parts.solve(1, Deadline::none()).expect("solves");
             let two = parts.solve(2, Deadline::none()).expect("solves");
@@ -680,7 +679,7 @@ mod tests {
                     legs: (0..market.legs.len()).collect(),
                     columns: (0..parts.arcs()).collect(),
                 }],
-                ..Parts::of(&market, &lo, &hi, &usable, &bounded, &profit, m, None)
+                problem,
             };
             let (_, joint_objective, _) = joint.solve(1, Deadline::none()).expect("solves");
             let (x, objective, y) = one;
@@ -720,7 +719,16 @@ mod tests {
         let usable: Vec<usize> = (0..market.edges.len())
             .filter(|&e| market.edges[e].supply == first)
             .collect();
-        let parts = Parts::of(&market, &lo, &hi, &usable, &[], &profit, 1.0, None);
+        let parts = Parts::of(Transportation {
+            market: &market,
+            lo: &lo,
+            hi: &hi,
+            usable: &usable,
+            bounded: &[],
+            profit: &profit,
+            m: 1.0,
+            cost_scale: None,
+        });
         assert_eq!(parts.parts.len(), 1);
         assert_eq!(parts.parts[0].legs.len(), market.legs.len());
         assert_eq!(parts.parts[0].columns.len(), usable.len());
