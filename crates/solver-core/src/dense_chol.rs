@@ -50,7 +50,20 @@ impl Dense {
         if a.len() != m * m {
             return false;
         }
-        // Four lanes per register where the processor has them; the same bits either way.
+        // Four lanes per register where the processor has them, more rows per pass where it
+        // has the registers for them; the same bits either way.
+        #[cfg(target_arch = "x86_64")]
+        if crate::wide::has_avx512() {
+            #[allow(
+                unsafe_code,
+                reason = "an AVX-512 function, called after the check above"
+            )]
+            // SAFETY: the processor supports AVX-512 F and VL (`has_avx512`).
+            unsafe {
+                factor_avx512(m, a);
+            }
+            return a.iter().all(|x| x.is_finite());
+        }
         #[cfg(target_arch = "x86_64")]
         if crate::wide::has_avx2() {
             #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
@@ -60,7 +73,7 @@ impl Dense {
             }
             return a.iter().all(|x| x.is_finite());
         }
-        factor_lower(m, a);
+        factor_lower::<2>(m, a);
         a.iter().all(|x| x.is_finite())
     }
 
@@ -81,16 +94,27 @@ impl Dense {
     }
 }
 
-/// `factor_lower` compiled for AVX2 (`wide.rs`).
+/// `factor_lower` compiled for AVX2 (`wide.rs`), four rows at a time: eight four-lane sums
+/// and six loads fit AVX2's sixteen registers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn factor_avx2(m: usize, a: &mut [f64]) {
-    factor_lower(m, a);
+    factor_lower::<4>(m, a);
 }
 
-/// The left-looking factor of `Dense::factor`, in place on the row-major lower triangle.
+/// `factor_lower` compiled for AVX-512 (`wide.rs`), eight rows at a time: sixteen four-lane
+/// sums and ten loads fit its 32 registers (ten loads per sixteen products; with two rows it
+/// was four per four, and the loads bound the loop).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl")]
+fn factor_avx512(m: usize, a: &mut [f64]) {
+    factor_lower::<8>(m, a);
+}
+
+/// The left-looking factor of `Dense::factor`, in place on the row-major lower triangle, the
+/// rows below each pair of pivot columns taken `R` at a time (any `R` gives the same bits).
 #[inline(always)]
-fn factor_lower(m: usize, a: &mut [f64]) {
+fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
     // Columns two at a time (left-looking): each row below updates both from one pass
     // over its prefix, so every load of the two pivot rows serves four products.
     let mut j = 0;
@@ -116,20 +140,31 @@ fn factor_lower(m: usize, a: &mut [f64]) {
         let (upto, rest) = a.split_at_mut((k + 1) * m);
         let (lj, lk) = (&upto[j * m..j * m + j], &upto[k * m..k * m + j]);
         let mut rows = rest[..(m - k - 1) * m].chunks_exact_mut(m);
-        while let Some(r0) = rows.next() {
-            if let Some(r1) = rows.next() {
-                let [s00, s01, s10, s11] = dot2x2(&r0[..j], &r1[..j], lj, lk);
-                let x0 = (r0[j] - s00) / dj;
-                r0[j] = x0;
-                r0[k] = (r0[k] - (s01 + x0 * lkj)) / dk;
-                let x1 = (r1[j] - s10) / dj;
-                r1[j] = x1;
-                r1[k] = (r1[k] - (s11 + x1 * lkj)) / dk;
-            } else {
-                let (s0, s1) = dot2(lj, lk, &r0[..j]);
-                let x0 = (r0[j] - s0) / dj;
-                r0[j] = x0;
-                r0[k] = (r0[k] - (s1 + x0 * lkj)) / dk;
+        // `R` rows at a time against the two pivot rows; the rows past the last whole group
+        // one at a time. Each row's sums are its own, so the grouping changes no bits.
+        loop {
+            let mut block: [&mut [f64]; R] = std::array::from_fn(|_| &mut [][..]);
+            let mut filled = 0;
+            for slot in &mut block {
+                let Some(r) = rows.next() else { break };
+                *slot = r;
+                filled += 1;
+            }
+            if filled < R {
+                for r in block.into_iter().take(filled) {
+                    let [[s0, s1]] = dot_block::<1, 2>([&r[..j]], [lj, lk]);
+                    let x0 = (r[j] - s0) / dj;
+                    r[j] = x0;
+                    r[k] = (r[k] - (s1 + x0 * lkj)) / dk;
+                }
+                break;
+            }
+            let prefixes: [&[f64]; R] = std::array::from_fn(|i| &block[i][..j]);
+            let s = dot_block::<R, 2>(prefixes, [lj, lk]);
+            for (r, [s0, s1]) in block.into_iter().zip(s) {
+                let x0 = (r[j] - s0) / dj;
+                r[j] = x0;
+                r[k] = (r[k] - (s1 + x0 * lkj)) / dk;
             }
         }
         j += 2;
@@ -172,66 +207,41 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     (s0 + s1) + (s2 + s3)
 }
 
-/// `(dot(a, c), dot(b, c))` with the same additions in the same order as `dot`, loading `c`
-/// once for both: the inner loops of the factor and of dense Newton-matrix products.
+/// `[[a_i · b_j]]` for `R` rows of `a` against `C` rows of `b`, each with `dot`'s additions in
+/// `dot`'s order (so the same bits as `dot`): a register block of a dense product, every load
+/// of a row serving `R` or `C` products.
 #[inline(always)]
-pub(crate) fn dot2(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
-    let n = a.len().min(b.len()).min(c.len());
+pub(crate) fn dot_block<const R: usize, const C: usize>(
+    a: [&[f64]; R],
+    b: [&[f64]; C],
+) -> [[f64; C]; R] {
+    let n = a.iter().chain(&b).map(|x| x.len()).min().unwrap_or(0);
     if n < 8 {
-        return (dot(&a[..n], &c[..n]), dot(&b[..n], &c[..n]));
+        return std::array::from_fn(|i| std::array::from_fn(|j| dot(&a[i][..n], &b[j][..n])));
     }
-    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
-    let mut s = [0.0; 4];
-    let mut t = [0.0; 4];
-    let (ca, cb, cc) = (a.chunks_exact(4), b.chunks_exact(4), c.chunks_exact(4));
-    let (ra, rb, rc) = (ca.remainder(), cb.remainder(), cc.remainder());
-    for ((x, y), z) in ca.zip(cb).zip(cc) {
-        for l in 0..4 {
-            s[l] += x[l] * z[l];
-            t[l] += y[l] * z[l];
+    let ac: [&[[f64; 4]]; R] = std::array::from_fn(|i| a[i][..n].as_chunks::<4>().0);
+    let bc: [&[[f64; 4]]; C] = std::array::from_fn(|j| b[j][..n].as_chunks::<4>().0);
+    let chunks = n / 4;
+    let mut s = [[[0.0_f64; 4]; C]; R];
+    for k in 0..chunks {
+        let x: [[f64; 4]; R] = std::array::from_fn(|i| ac[i][k]);
+        let y: [[f64; 4]; C] = std::array::from_fn(|j| bc[j][k]);
+        for i in 0..R {
+            for j in 0..C {
+                for l in 0..4 {
+                    s[i][j][l] += x[i][l] * y[j][l];
+                }
+            }
         }
     }
-    for ((x, y), z) in ra.iter().zip(rb).zip(rc) {
-        s[0] += x * z;
-        t[0] += y * z;
-    }
-    ((s[0] + s[1]) + (s[2] + s[3]), (t[0] + t[1]) + (t[2] + t[3]))
-}
-
-/// `[a·c, a·d, b·c, b·d]`, each with `dot`'s additions in `dot`'s order: the 2×2 block of the
-/// factor's inner loop.
-#[inline(always)]
-pub(crate) fn dot2x2(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> [f64; 4] {
-    let n = a.len().min(b.len()).min(c.len()).min(d.len());
-    if n < 8 {
-        return [
-            dot(&a[..n], &c[..n]),
-            dot(&a[..n], &d[..n]),
-            dot(&b[..n], &c[..n]),
-            dot(&b[..n], &d[..n]),
-        ];
-    }
-    let (a, b, c, d) = (&a[..n], &b[..n], &c[..n], &d[..n]);
-    let mut s = [[0.0; 4]; 4];
-    let chunks = a
-        .chunks_exact(4)
-        .zip(b.chunks_exact(4))
-        .zip(c.chunks_exact(4).zip(d.chunks_exact(4)));
-    for ((x, y), (z, t)) in chunks {
-        for l in 0..4 {
-            s[0][l] += x[l] * z[l];
-            s[1][l] += x[l] * t[l];
-            s[2][l] += y[l] * z[l];
-            s[3][l] += y[l] * t[l];
+    for k in 4 * chunks..n {
+        for i in 0..R {
+            for j in 0..C {
+                s[i][j][0] += a[i][k] * b[j][k];
+            }
         }
     }
-    for k in n - n % 4..n {
-        s[0][0] += a[k] * c[k];
-        s[1][0] += a[k] * d[k];
-        s[2][0] += b[k] * c[k];
-        s[3][0] += b[k] * d[k];
-    }
-    s.map(|v| (v[0] + v[1]) + (v[2] + v[3]))
+    s.map(|row| row.map(|v| (v[0] + v[1]) + (v[2] + v[3])))
 }
 
 #[cfg(test)]
@@ -305,7 +315,7 @@ mod tests {
             let dense = Dense::new(m);
             let mut a = lower(&dense, &random_spd(m, &mut seed));
             let mut baseline = a.clone();
-            factor_lower(m, &mut baseline);
+            factor_lower::<2>(m, &mut baseline);
             assert!(dense.factor(&mut a));
             let same = a
                 .iter()
@@ -315,6 +325,61 @@ mod tests {
                 same,
                 "m={m}: the dispatched factor differs from the baseline build"
             );
+        }
+    }
+
+    #[test]
+    fn every_row_grouping_gives_the_same_bits() {
+        // The AVX2 and AVX-512 builds group four and eight rows per pass; whichever this
+        // processor runs, each grouping must give the two-row baseline's bits.
+        let mut seed = 13_u64;
+        for m in [2, 5, 9, 12, 17, 40, 77, 130] {
+            let dense = Dense::new(m);
+            let a = lower(&dense, &random_spd(m, &mut seed));
+            let mut baseline = a.clone();
+            factor_lower::<2>(m, &mut baseline);
+            for (r, mut got) in [(1, a.clone()), (4, a.clone()), (8, a.clone())] {
+                match r {
+                    1 => factor_lower::<1>(m, &mut got),
+                    4 => factor_lower::<4>(m, &mut got),
+                    _ => factor_lower::<8>(m, &mut got),
+                }
+                let same = got
+                    .iter()
+                    .zip(&baseline)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(same, "m={m}: {r} rows per pass differ from two");
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_of_dots_is_each_dot() {
+        // `dot_block` promises `dot`'s bits for every entry, at every length (short rows take
+        // `dot` itself, long ones its four lanes and its remainder).
+        let mut seed = 5_u64;
+        for n in [0, 3, 7, 8, 9, 31, 64] {
+            // Off-diagonal entries of random SPD matrices: values of both signs, no pattern.
+            let values = random_spd(n + 1, &mut seed);
+            let rows: Vec<Vec<f64>> = (0..7)
+                .map(|r| {
+                    (0..n)
+                        .map(|k| values[(k + 1) * (n + 1) + (r % (k + 1))] + r as f64 * 0.3)
+                        .collect()
+                })
+                .collect();
+            let a: [&[f64]; 3] = std::array::from_fn(|i| &rows[i][..]);
+            let b: [&[f64]; 4] = std::array::from_fn(|j| &rows[3 + j][..]);
+            let s = dot_block::<3, 4>(a, b);
+            for i in 0..3 {
+                for j in 0..4 {
+                    assert_eq!(
+                        s[i][j].to_bits(),
+                        dot(a[i], b[j]).to_bits(),
+                        "n={n} ({i}, {j})"
+                    );
+                }
+            }
         }
     }
 

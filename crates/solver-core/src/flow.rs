@@ -628,7 +628,7 @@ pub fn solve_transport(p: &Transport, deadline: Deadline) -> Result<TransportSol
             }
         };
         iter += 1;
-        if iter % DEADLINE_POLL == 0 && deadline.passed() {
+        if iter.is_multiple_of(DEADLINE_POLL) && deadline.passed() {
             return Err(FlowError::Deadline);
         }
         if iter > limit {

@@ -395,7 +395,7 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     let mut iter = 0usize;
     loop {
         iter += 1;
-        if iter % DEADLINE_POLL == 0 && deadline.passed() {
+        if iter.is_multiple_of(DEADLINE_POLL) && deadline.passed() {
             return Err(LpError::Deadline);
         }
         if iter > limit {

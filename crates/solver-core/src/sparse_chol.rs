@@ -70,7 +70,7 @@ impl Symbolic {
             adj[a * words + a / 64] &= !(1u64 << (a % 64));
         }
         let mut alive = vec![u64::MAX; words];
-        if m % 64 != 0 {
+        if !m.is_multiple_of(64) {
             if let Some(last) = alive.last_mut() {
                 *last = (1u64 << (m % 64)) - 1;
             }
