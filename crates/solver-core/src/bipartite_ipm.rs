@@ -140,6 +140,7 @@ impl Vars {
         }
     }
 
+    #[inline(always)]
     fn step_to_boundary(&self, d: &Self) -> f64 {
         step_to_boundary(&self.a, &d.a)
             .min(step_to_boundary(&self.b, &d.b))
@@ -147,6 +148,7 @@ impl Vars {
     }
 
     /// The largest magnitude (NaN entries are skipped, as `f64::max` does).
+    #[inline(always)]
     fn max_abs(&self) -> f64 {
         let mut m = 0.0_f64;
         for x in self.a.iter().chain(&self.b).chain(&self.s) {
@@ -158,10 +160,12 @@ impl Vars {
         m
     }
 
+    #[inline(always)]
     fn dot(&self, o: &Self) -> f64 {
         dot(&self.a, &o.a) + dot(&self.b, &o.b) + dot(&self.s, &o.s)
     }
 
+    #[inline(always)]
     fn copy_from(&mut self, o: &Self) {
         self.a.copy_from_slice(&o.a);
         self.b.copy_from_slice(&o.b);
@@ -169,6 +173,7 @@ impl Vars {
     }
 
     /// `(self + t · d) · (o + u · e)` without forming either vector.
+    #[inline(always)]
     fn dot_after(&self, d: &Self, t: f64, o: &Self, e: &Self, u: f64) -> f64 {
         let part = |x: &[f64], dx: &[f64], y: &[f64], dy: &[f64]| -> f64 {
             x.iter()
@@ -183,6 +188,7 @@ impl Vars {
     }
 
     /// `self += t · d`
+    #[inline(always)]
     fn add_scaled(&mut self, t: f64, d: &Self) {
         for (x, y) in [
             (&mut self.a, &d.a),
@@ -196,6 +202,7 @@ impl Vars {
 
 /// Each party's credited sum over its arcs: `out_s[i] = Σ_j ca[i][j] x.a[i][j]` per seller,
 /// `out_b[j] = Σ_i cb[i][j] x.b[i][j]` per buyer (utilities of `z`, their change along `dz`).
+#[inline(always)]
 fn party_sums(ca: &[f64], cb: &[f64], x: &Vars, out_s: &mut [f64], out_b: &mut [f64]) {
     let nb = out_b.len();
     out_b.iter_mut().for_each(|u| *u = 0.0);
@@ -339,6 +346,7 @@ struct System {
 #[allow(clippy::needless_range_loop)] // `i` addresses a row of several pair arrays at once
 impl System {
     /// `out = Q⁻¹ rhs`: Sherman–Morrison per party (each party's rank-one block is its own).
+    #[inline(always)]
     fn q_inv(&self, rhs: &Vars, out: &mut Vars, pb: &mut [f64]) {
         let (ns, nb) = (self.ns, self.nb);
         pb.iter_mut().for_each(|x| *x = 0.0);
@@ -376,6 +384,7 @@ impl System {
     }
 
     /// `A v` per row (seller rows, then buyer rows), into `out`.
+    #[inline(always)]
     fn rows(&self, v: &Vars, out: &mut [f64]) {
         let (ns, nb) = (self.ns, self.nb);
         out.iter_mut().zip(&v.s).for_each(|(o, s)| *o = *s);
@@ -394,6 +403,7 @@ impl System {
 
     /// `out = rhs + Aᵀ λ`, or `Aᵀ λ` without `rhs` (every arc of pair `(i, j)` is in rows `i`
     /// and `n_s + j`; a slack in its own row).
+    #[inline(always)]
     fn plus_at(&self, rhs: Option<&Vars>, lam: &[f64], out: &mut Vars) {
         let (ns, nb) = (self.ns, self.nb);
         let (ls, lb) = lam.split_at(ns);
@@ -446,6 +456,51 @@ struct Work {
 #[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
 #[allow(clippy::needless_range_loop)] // `i` addresses a row of several pair arrays at once
 pub fn solve(
+    market: &Market,
+    face: &Face,
+    grid: &Grid,
+    w: &[f64],
+    deadline: Deadline,
+) -> Option<GridAnswer> {
+    #[cfg(target_arch = "x86_64")]
+    if crate::wide::has_avx2() {
+        #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
+        // SAFETY: the processor supports AVX2 (`has_avx2`).
+        return unsafe { solve_avx2(market, face, grid, w, deadline) };
+    }
+    solve_body(market, face, grid, w, deadline)
+}
+
+/// `solve` as the baseline build runs it, whatever this processor has: the tests compare it
+/// with the dispatched build bit for bit.
+#[cfg(test)]
+pub(crate) fn solve_baseline(
+    market: &Market,
+    face: &Face,
+    grid: &Grid,
+    w: &[f64],
+    deadline: Deadline,
+) -> Option<GridAnswer> {
+    solve_body(market, face, grid, w, deadline)
+}
+
+/// `solve_body` compiled for AVX2 (`wide.rs`), with the iteration's helpers inlined into it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn solve_avx2(
+    market: &Market,
+    face: &Face,
+    grid: &Grid,
+    w: &[f64],
+    deadline: Deadline,
+) -> Option<GridAnswer> {
+    solve_body(market, face, grid, w, deadline)
+}
+
+/// `solve`'s method; `#[inline(always)]` (with every helper of the iteration) so that each
+/// build of it compiles the loops for its own registers.
+#[inline(always)]
+fn solve_body(
     market: &Market,
     face: &Face,
     grid: &Grid,
@@ -768,6 +823,7 @@ pub struct GridAnswer {
 }
 
 /// The direction `(dz, dλ, dv)` for the complementarity residual in `work.rc`.
+#[inline(always)]
 fn direction(sys: &System, r_d: &Vars, r_p: &[f64], v: &Vars, refine: bool, work: &mut Work) {
     // rhs = −r_d − Z⁻¹ r_c
     for (o, (rd, (rc, iz))) in [
@@ -818,6 +874,7 @@ fn direction(sys: &System, r_d: &Vars, r_p: &[f64], v: &Vars, refine: bool, work
 /// target and the iterates drift off the rows (measured: 4e-10 → 3.5e-6 over a dozen
 /// iterations on an 80×44 face of a generated market, which then took the slow fallbacks);
 /// the miss, solved once more with the same factor, puts most of it back.
+#[inline(always)]
 fn refine_direction(sys: &System, r_p: &[f64], work: &mut Work) {
     sys.rows(&work.dz, &mut work.res);
     work.res.iter_mut().zip(r_p).for_each(|(e, r)| *e = -r - *e);

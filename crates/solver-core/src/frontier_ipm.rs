@@ -658,6 +658,7 @@ pub(crate) fn centring(gap_aff: f64, gap: f64, rp_norm: f64) -> f64 {
 ///
 /// Compares `x < a · (−dx)` and divides only when the step shrinks: a division per entry, each
 /// waiting on the previous minimum, was the most expensive line of an iteration.
+#[inline(always)]
 pub(crate) fn step_to_boundary(x: &[f64], dx: &[f64]) -> f64 {
     let mut a = 1.0_f64;
     for (&xi, &di) in x.iter().zip(dx) {

@@ -1422,6 +1422,48 @@ mod tests {
     use crate::edges::build_market;
     use crate::welfare::{leg_totals, solve_welfare};
 
+    /// The interior point runs as an AVX2 build where the processor has it (`wide.rs`); on
+    /// every component of plain markets it must give the baseline build's bits (flows, shares
+    /// and leg prices), or responses would differ between machines.
+    #[test]
+    fn the_wide_interior_point_gives_the_baseline_bits() {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        let mut grids = 0;
+        for (n, seed) in [(6, 1), (20, 2), (40, 3)] {
+            let market = build_market(
+                &crate::challenge::parse_challenge(&gen::market(n, n, seed)).expect("valid"),
+            );
+            let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare");
+            let face = pattern_face(&market, &welfare.patterns[0]);
+            let w: Vec<f64> = market.parties.iter().map(|p| p.weight).collect();
+            for edges in face_components(&market, &face, &w) {
+                let sub = component_face(&market, &face, &edges);
+                let Some(grid) = crate::bipartite_ipm::Grid::of(&market, &sub) else {
+                    continue;
+                };
+                let wide = crate::bipartite_ipm::solve(&market, &sub, &grid, &w, Deadline::none())
+                    .expect("converges");
+                let base = crate::bipartite_ipm::solve_baseline(
+                    &market,
+                    &sub,
+                    &grid,
+                    &w,
+                    Deadline::none(),
+                )
+                .expect("converges");
+                assert_eq!(bits(&wide.x), bits(&base.x), "{n}x{n}: flows");
+                assert_eq!(bits(&wide.share), bits(&base.share), "{n}x{n}: shares");
+                assert_eq!(
+                    bits(&wide.leg_dual),
+                    bits(&base.leg_dual),
+                    "{n}x{n}: prices"
+                );
+                grids += 1;
+            }
+        }
+        assert!(grids >= 6, "only {grids} grid components");
+    }
+
     /// An exchange of partners is a settlement of the face, so its gap is a lower bound on the
     /// oracle's: on plain markets it shows the welfare allocation's split failing every
     /// component (so the whole-face probe is skipped), never by more than the oracle measures;

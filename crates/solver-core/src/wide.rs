@@ -1,4 +1,4 @@
-//! Wider registers for the dense Cholesky factor, chosen at run time.
+//! Wider registers for the dense kernels of the Nash stage, chosen at run time.
 //!
 //! The prebuilt addon targets baseline x86-64 (SSE2: two doubles per register). The dense
 //! factor (`dense_chol.rs`, the Newton systems of the Nash stage's interior-point solves on
@@ -6,16 +6,18 @@
 //! compiler widens to one four-double register when it may use AVX2, which every x86-64
 //! server of the last decade has. Measured on the benchmark's plain 300×300 market, one
 //! thread: Nash stage 463–473 → 387–405 ms. The interior-point iteration of
-//! `bipartite_ipm.rs` compiled the same way gained nothing (its loops wait on divisions and
-//! memory), so it stays baseline code; its Newton-matrix product (`lower_product`) has AVX2
-//! and AVX-512 twins since it was blocked four rows by four.
+//! `bipartite_ipm.rs` compiled the same way gained nothing at first (its loops wait on
+//! divisions and memory); once the factor and the Newton-matrix product (`lower_product`)
+//! were blocked (below), the whole iteration as an AVX2 twin (`solve_avx2`) took 7% fewer
+//! instructions on plain 100×100 (callgrind, 96.9 M → 89.7 M) and 5–7% less time (one thread,
+//! six alternating pairs of runs); an AVX-512 twin of it gained nothing more, so there is none.
 //!
 //! With more registers a kernel can also hold more sums at once, so each load serves more
 //! products: the factor takes two rows per pass in the baseline build, four with AVX2 and
 //! eight with AVX-512 (F and VL: 32 registers, used four doubles wide); the product two by two,
 //! then four by four. Measured on the benchmark's plain 300×300 market, one thread
 //! (callgrind, AVX2 build): factor 566 M → 362 M instructions, product 416 M → 249 M; on an
-//! AVX-512 machine (perf samples) the whole solve 25–28% less time. Each row's and each
+//! AVX-512 machine the whole solve 18–28% less time (three alternating pairs of runs). Each row's and each
 //! entry's sums are its own, so the grouping changes no bits either.
 //!
 //! The results are the same bits either way: the lanes are the source's own (`dot`'s four
