@@ -139,33 +139,27 @@ fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
         // the new L[i][j] added to the prefix product.
         let (upto, rest) = a.split_at_mut((k + 1) * m);
         let (lj, lk) = (&upto[j * m..j * m + j], &upto[k * m..k * m + j]);
-        let mut rows = rest[..(m - k - 1) * m].chunks_exact_mut(m);
-        // `R` rows at a time against the two pivot rows; the rows past the last whole group
-        // one at a time. Each row's sums are its own, so the grouping changes no bits.
-        loop {
-            let mut block: [&mut [f64]; R] = std::array::from_fn(|_| &mut [][..]);
-            let mut filled = 0;
-            for slot in &mut block {
-                let Some(r) = rows.next() else { break };
-                *slot = r;
-                filled += 1;
-            }
-            if filled < R {
-                for r in block.into_iter().take(filled) {
-                    let [[s0, s1]] = dot_block::<1, 2>([&r[..j]], [lj, lk]);
-                    let x0 = (r[j] - s0) / dj;
-                    r[j] = x0;
-                    r[k] = (r[k] - (s1 + x0 * lkj)) / dk;
-                }
-                break;
-            }
+        // Each row below: its two entries from its prefix sums with the pivot rows.
+        let finish = |r: &mut [f64], [s0, s1]: [f64; 2]| {
+            let x0 = (r[j] - s0) / dj;
+            r[j] = x0;
+            r[k] = (r[k] - (s1 + x0 * lkj)) / dk;
+        };
+        // `R` rows at a time against the two pivot rows, the rows past the last whole group one
+        // at a time. Each row's sums are its own, so the grouping changes no bits.
+        let mut groups = rest[..(m - k - 1) * m].chunks_exact_mut(R * m);
+        for group in &mut groups {
+            let mut rows = group.chunks_exact_mut(m);
+            let block: [&mut [f64]; R] = std::array::from_fn(|_| rows.next().unwrap_or_default());
             let prefixes: [&[f64]; R] = std::array::from_fn(|i| &block[i][..j]);
-            let s = dot_block::<R, 2>(prefixes, [lj, lk]);
-            for (r, [s0, s1]) in block.into_iter().zip(s) {
-                let x0 = (r[j] - s0) / dj;
-                r[j] = x0;
-                r[k] = (r[k] - (s1 + x0 * lkj)) / dk;
+            let sums = dot_block::<R, 2>(prefixes, [lj, lk]);
+            for (r, s) in block.into_iter().zip(sums) {
+                finish(r, s);
             }
+        }
+        for r in groups.into_remainder().chunks_exact_mut(m) {
+            let [s] = dot_block::<1, 2>([&r[..j]], [lj, lk]);
+            finish(r, s);
         }
         j += 2;
     }
