@@ -31,22 +31,26 @@ fn main() {
             }
             return;
         }
-        let mut nash = Vec::new();
-        let mut total = Vec::new();
-        for _ in 0..runs {
-            let t = Instant::now();
-            let st = profile_json(&text, &SolveOptions::default()).expect("solve");
-            total.push(t.elapsed().as_secs_f64() * 1e3);
-            nash.push(st.nash.as_secs_f64() * 1e3);
-        }
-        for (name, v) in [("total", total), ("nash", nash)] {
-            report(path, name, v);
-        }
+        let texts = vec![text; runs];
+        report_stages(path, &texts);
         return;
     }
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
     let runs: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30);
     let seeds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let mut texts = Vec::new();
+    for s in 0..seeds {
+        let text = settlement_market::market(n, n, 42 + n as u64 + s * 1000);
+        if let Ok(path) = std::env::var("NASH_DUMP") {
+            std::fs::write(format!("{path}-{n}-{s}.json"), &text).expect("dump");
+        }
+        texts.extend(std::iter::repeat_n(text, runs));
+    }
+    report_stages(&format!("{n}x{n}"), &texts);
+}
+
+/// Solves each challenge in turn and prints every stage's median and p99.
+fn report_stages(label: &str, texts: &[String]) {
     let mut total = Vec::new();
     let mut nash = Vec::new();
     let mut welfare = Vec::new();
@@ -54,23 +58,17 @@ fn main() {
     let mut parse = Vec::new();
     let mut edges = Vec::new();
     let mut response = Vec::new();
-    for s in 0..seeds {
-        let text = settlement_market::market(n, n, 42 + n as u64 + s * 1000);
-        if let Ok(path) = std::env::var("NASH_DUMP") {
-            std::fs::write(format!("{path}-{n}-{s}.json"), &text).expect("dump");
-        }
-        for _ in 0..runs {
-            let t = Instant::now();
-            let st = profile_json(&text, &SolveOptions::default()).expect("solve");
-            let all = t.elapsed().as_secs_f64() * 1e3;
-            total.push(all);
-            nash.push(st.nash.as_secs_f64() * 1e3);
-            welfare.push(st.welfare.as_secs_f64() * 1e3);
-            rest.push(all - st.nash.as_secs_f64() * 1e3 - st.welfare.as_secs_f64() * 1e3);
-            parse.push(st.parse.as_secs_f64() * 1e3);
-            edges.push(st.edges.as_secs_f64() * 1e3);
-            response.push(st.response.as_secs_f64() * 1e3);
-        }
+    for text in texts {
+        let t = Instant::now();
+        let st = profile_json(text, &SolveOptions::default()).expect("solve");
+        let all = t.elapsed().as_secs_f64() * 1e3;
+        total.push(all);
+        nash.push(st.nash.as_secs_f64() * 1e3);
+        welfare.push(st.welfare.as_secs_f64() * 1e3);
+        rest.push(all - st.nash.as_secs_f64() * 1e3 - st.welfare.as_secs_f64() * 1e3);
+        parse.push(st.parse.as_secs_f64() * 1e3);
+        edges.push(st.edges.as_secs_f64() * 1e3);
+        response.push(st.response.as_secs_f64() * 1e3);
     }
     for (name, v) in [
         ("total", total),
@@ -81,7 +79,7 @@ fn main() {
         ("edges", edges),
         ("response", response),
     ] {
-        report(&format!("{n}x{n}"), name, v);
+        report(label, name, v);
     }
 }
 
