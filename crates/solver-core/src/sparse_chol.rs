@@ -21,7 +21,14 @@ pub struct Symbolic {
     row: Vec<usize>,
     /// For row `i`, the columns `k < i` whose pattern holds `i` (ascending).
     row_cols: Vec<Vec<usize>>,
+    /// First column of the dense tail: from it on every column holds every row below it (the
+    /// last cliques of a minimum-degree order), and `factor` takes those columns as one dense
+    /// block. `m` when the tail is shorter than `DENSE_TAIL_MIN`.
+    tail: usize,
 }
+
+/// Shortest dense tail worth a dense factor: below it the gathers cost no more than copying.
+const DENSE_TAIL_MIN: usize = 8;
 
 /// Storage of one matrix on a `Symbolic` pattern: slots `0..m` are the diagonal (in the
 /// elimination order), slot `m + p` the strictly-lower entry `p` of the factor's pattern.
@@ -146,6 +153,14 @@ impl Symbolic {
             row.extend(rows);
             colptr.push(row.len());
         }
+        // Column j of the tail holds the m − 1 − j rows below it; walk back from the last.
+        let mut tail = m;
+        while tail > 0 && colptr[tail] - colptr[tail - 1] == m - tail {
+            tail -= 1;
+        }
+        if m - tail < DENSE_TAIL_MIN {
+            tail = m;
+        }
         Self {
             m,
             perm,
@@ -153,6 +168,7 @@ impl Symbolic {
             colptr,
             row,
             row_cols,
+            tail,
         }
     }
 
@@ -205,7 +221,7 @@ impl Symbolic {
         let mut work = vec![0.0; m];
         // next[k]: position (within column k) of the first entry not yet used as a multiplier.
         let mut next: Vec<usize> = self.colptr[..m].to_vec();
-        for j in 0..m {
+        for j in 0..self.tail {
             let original = v[j];
             let mut d = original;
             for p in self.colptr[j]..self.colptr[j + 1] {
@@ -232,7 +248,81 @@ impl Symbolic {
                 work[r] = 0.0;
             }
         }
+        if self.tail < m {
+            self.factor_tail(v, &next);
+        }
         v.iter().all(|x| x.is_finite())
+    }
+
+    /// The dense tail of `factor`: its block gathered row-major, the sparse columns' updates
+    /// subtracted (each column's entries in the tail, pair by pair, in column order as the
+    /// left-looking loop takes them), then factored by rows with four-lane dot products over
+    /// contiguous prefixes instead of the column loop's scattered updates, with `factor`'s
+    /// pivot rule against the original diagonal. `next[k]` is the position of column `k`'s
+    /// first entry in the tail. (Measured on the benchmark's defer-swap 100×100 market, one
+    /// solve: 534 → 503 M instructions with the tail dense, 477 M with the pair loop below.)
+    fn factor_tail(&self, v: &mut [f64], next: &[usize]) {
+        let (m, t) = (self.m, self.tail);
+        let n = m - t;
+        // Tail column j's entries are the rows j + 1.. in order: slot of (t + b, t + a), b > a.
+        let at = |a: usize, b: usize| m + self.colptr[t + a] + (b - a - 1);
+        let mut block = vec![0.0; n * n];
+        let original: Vec<f64> = v[t..m].to_vec();
+        for a in 0..n {
+            block[a * n + a] = v[t + a];
+            for b in a + 1..n {
+                block[b * n + a] = v[at(a, b)];
+            }
+        }
+        // The sparse columns' updates, pair by pair in column order as the left-looking loop
+        // takes them: each column's entries in the tail are a run of `row`, so the run's local
+        // rows and values are taken once and the pairs walk them as slices. (All of them as one
+        // dense product `B Bᵀ` was slower: `B` is about a quarter full, measured.)
+        let mut local: Vec<usize> = Vec::with_capacity(n);
+        for (k, &first) in next.iter().enumerate().take(t) {
+            let entries = first..self.colptr[k + 1];
+            if entries.is_empty() {
+                continue;
+            }
+            local.clear();
+            local.extend(self.row[entries.clone()].iter().map(|&r| r - t));
+            let vals = &v[m + entries.start..m + entries.end];
+            for (c1, (&r1, &l1)) in local.iter().zip(vals).enumerate() {
+                let out = &mut block[r1 * n..(r1 + 1) * n];
+                for (&r2, &l2) in local[..=c1].iter().zip(&vals[..=c1]) {
+                    if let Some(o) = out.get_mut(r2) {
+                        *o -= l1 * l2;
+                    }
+                }
+            }
+        }
+        for j in 0..n {
+            let (done, rest) = block.split_at_mut((j + 1) * n);
+            let lj = &mut done[j * n..(j + 1) * n];
+            let mut d = lj[j] - crate::dense_chol::dot(&lj[..j], &lj[..j]);
+            // Written so that NaN also lands here (`factor`'s rule).
+            if d.is_nan() || d <= 1e-13 * original[j].abs() || d <= 0.0 {
+                d = 1e64;
+            }
+            let d = d.sqrt();
+            lj[j] = d;
+            let lj = &lj[..j];
+            for r in rest.chunks_exact_mut(n) {
+                r[j] = (r[j] - crate::dense_chol::dot(&r[..j], lj)) / d;
+            }
+        }
+        for a in 0..n {
+            v[t + a] = block[a * n + a];
+            for b in a + 1..n {
+                v[at(a, b)] = block[b * n + a];
+            }
+        }
+    }
+
+    /// True when `factor` pinned a pivot (a dependent row).
+    #[cfg(test)]
+    fn has_pinned_pivot(&self, values: &Values) -> bool {
+        values.v[..self.m].iter().any(|&d| d >= 1e30)
     }
 
     /// Solve `L Lᵀ y = rhs` in place with a factor from `factor`.
@@ -369,6 +459,93 @@ mod tests {
         }
         assert!(from_cliques.slot(4, 11).is_some());
         assert!(from_cliques.slot(0, 1).is_none());
+    }
+
+    /// A pattern whose last columns fill in completely takes the dense tail; its factor
+    /// solves the system, and a row that depends on others inside the tail is pinned there as
+    /// it is in the column loop.
+    #[test]
+    fn the_dense_tail_solves_and_pins_a_dependent_row() {
+        // An arrowhead on 0..20 (hub 0, eliminated last) joined to a dense block on 20..32.
+        let m = 32;
+        let mut pairs: Vec<(usize, usize)> = (1..20).map(|i| (i, 0)).collect();
+        for i in 20..m {
+            for j in 20..i {
+                pairs.push((i, j));
+            }
+            pairs.push((i, 0));
+        }
+        let sym = Symbolic::new(m, &pairs);
+        assert!(m - sym.tail >= DENSE_TAIL_MIN, "tail of {}", m - sym.tail);
+        let mut dense = vec![0.0; m * m];
+        for (k, &(i, j)) in pairs.iter().enumerate() {
+            let a = ((k * 7919) % 1000) as f64 / 500.0 - 1.0;
+            dense[i * m + j] = a;
+            dense[j * m + i] = a;
+        }
+        for i in 0..m {
+            let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
+            dense[i * m + i] = row + 1.0;
+        }
+        let fill = |dense: &[f64]| {
+            let mut vals = sym.values();
+            for i in 0..m {
+                for j in 0..=i {
+                    if dense[i * m + j] != 0.0 {
+                        vals.v[sym.slot(i, j).expect("in pattern")] = dense[i * m + j];
+                    }
+                }
+            }
+            vals
+        };
+        let mut vals = fill(&dense);
+        assert!(sym.factor(&mut vals));
+        let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.61).cos()).collect();
+        let mut b: Vec<f64> = (0..m)
+            .map(|i| (0..m).map(|j| dense[i * m + j] * x[j]).sum())
+            .collect();
+        sym.solve(&vals, &mut b);
+        for i in 0..m {
+            assert!((b[i] - x[i]).abs() < 1e-10, "i={i}: {} vs {}", b[i], x[i]);
+        }
+        // Row and column 31 made a combination of 29 and 30 (`S = Cᵀ D C` with C the identity
+        // but for row 31): singular, with rounding left in the last pivot, which the pivot
+        // rule pins, so a consistent right-hand side still solves.
+        let mut c = vec![0.0; m * m];
+        for i in 0..m {
+            c[i * m + i] = 1.0;
+        }
+        c[31 * m + 31] = 0.0;
+        c[31 * m + 29] = 0.3;
+        c[31 * m + 30] = 0.7;
+        let mut singular = vec![0.0; m * m];
+        for i in 0..m {
+            for j in 0..m {
+                singular[i * m + j] = (0..m)
+                    .flat_map(|k| (0..m).map(move |l| (k, l)))
+                    .map(|(k, l)| c[i * m + k] * dense[k * m + l] * c[j * m + l])
+                    .sum();
+            }
+        }
+        let mut vals = fill(&singular);
+        assert!(sym.factor(&mut vals));
+        assert!(sym.has_pinned_pivot(&vals), "a pivot was pinned");
+        let mut b: Vec<f64> = (0..m)
+            .map(|i| (0..m).map(|j| singular[i * m + j] * x[j]).sum())
+            .collect();
+        let want = b.clone();
+        sym.solve(&vals, &mut b);
+        let back: Vec<f64> = (0..m)
+            .map(|i| (0..m).map(|j| singular[i * m + j] * b[j]).sum())
+            .collect();
+        for i in 0..m {
+            assert!(
+                (back[i] - want[i]).abs() < 1e-8,
+                "row {i}: {} vs {}",
+                back[i],
+                want[i]
+            );
+        }
     }
 
     #[test]
