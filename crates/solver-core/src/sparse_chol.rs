@@ -309,7 +309,20 @@ impl Symbolic {
             let d = d.sqrt();
             lj[j] = d;
             let lj = &lj[..j];
-            for r in rest.chunks_exact_mut(n) {
+            // Four rows against the pivot row per pass (each load of it serves four products;
+            // `dot_block` keeps `dot`'s bits), the rows past the last whole group one by one.
+            let mut groups = rest.chunks_exact_mut(4 * n);
+            for group in &mut groups {
+                let mut rows = group.chunks_exact_mut(n);
+                let block4: [&mut [f64]; 4] =
+                    std::array::from_fn(|_| rows.next().unwrap_or_default());
+                let prefixes: [&[f64]; 4] = std::array::from_fn(|i| &block4[i][..j]);
+                let sums = crate::dense_chol::dot_block::<4, 1>(prefixes, [lj]);
+                for (r, [s]) in block4.into_iter().zip(sums) {
+                    r[j] = (r[j] - s) / d;
+                }
+            }
+            for r in groups.into_remainder().chunks_exact_mut(n) {
                 r[j] = (r[j] - crate::dense_chol::dot(&r[..j], lj)) / d;
             }
         }
