@@ -31,8 +31,7 @@ fn main() {
             }
             return;
         }
-        let texts = vec![text; runs];
-        report_stages(path, &texts);
+        report_stages(path, &[text], runs);
         return;
     }
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
@@ -44,41 +43,37 @@ fn main() {
         if let Ok(path) = std::env::var("NASH_DUMP") {
             std::fs::write(format!("{path}-{n}-{s}.json"), &text).expect("dump");
         }
-        texts.extend(std::iter::repeat_n(text, runs));
+        texts.push(text);
     }
-    report_stages(&format!("{n}x{n}"), &texts);
+    report_stages(&format!("{n}x{n}"), &texts, runs);
 }
 
-/// Solves each challenge in turn and prints every stage's median and p99.
-fn report_stages(label: &str, texts: &[String]) {
-    let mut total = Vec::new();
-    let mut nash = Vec::new();
-    let mut welfare = Vec::new();
-    let mut rest = Vec::new();
-    let mut parse = Vec::new();
-    let mut edges = Vec::new();
-    let mut response = Vec::new();
-    for text in texts {
+/// Solves each challenge `runs` times in turn and prints every stage's median and p99.
+fn report_stages(label: &str, texts: &[String], runs: usize) {
+    const STAGES: [&str; 7] = [
+        "total", "welfare", "nash", "rest", "parse", "edges", "response",
+    ];
+    let mut samples: [Vec<f64>; 7] = Default::default();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    for text in texts.iter().flat_map(|t| std::iter::repeat_n(t, runs)) {
         let t = Instant::now();
         let st = profile_json(text, &SolveOptions::default()).expect("solve");
-        let all = t.elapsed().as_secs_f64() * 1e3;
-        total.push(all);
-        nash.push(st.nash.as_secs_f64() * 1e3);
-        welfare.push(st.welfare.as_secs_f64() * 1e3);
-        rest.push(all - st.nash.as_secs_f64() * 1e3 - st.welfare.as_secs_f64() * 1e3);
-        parse.push(st.parse.as_secs_f64() * 1e3);
-        edges.push(st.edges.as_secs_f64() * 1e3);
-        response.push(st.response.as_secs_f64() * 1e3);
+        let all = ms(t.elapsed());
+        let rest = all - ms(st.nash) - ms(st.welfare);
+        let row = [
+            all,
+            ms(st.welfare),
+            ms(st.nash),
+            rest,
+            ms(st.parse),
+            ms(st.edges),
+            ms(st.response),
+        ];
+        for (v, x) in samples.iter_mut().zip(row) {
+            v.push(x);
+        }
     }
-    for (name, v) in [
-        ("total", total),
-        ("welfare", welfare),
-        ("nash", nash),
-        ("rest", rest),
-        ("parse", parse),
-        ("edges", edges),
-        ("response", response),
-    ] {
+    for (name, v) in STAGES.into_iter().zip(samples) {
         report(label, name, v);
     }
 }

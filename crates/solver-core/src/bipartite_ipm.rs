@@ -911,13 +911,8 @@ mod tests {
     /// ignored.
     #[test]
     fn the_largest_magnitude_is_the_serial_ones() {
-        let mut seed = 5_u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 11) as f64 / (1_u64 << 53) as f64) * 2.0 - 1.0
-        };
+        let mut unit = crate::test_rng::unit(5);
+        let mut next = || unit() * 2.0 - 1.0;
         for n in 0..70 {
             let mut x: Vec<f64> = (0..n).map(|_| next() * 1e3).collect();
             if n % 3 == 0 && n > 0 {
@@ -939,13 +934,8 @@ mod tests {
         // processor runs, every entry of the lower triangle must be `−dot` bit for bit (so the
         // Newton matrices, and the responses, are the same on every machine), and nothing
         // above the diagonal or outside the block may be written.
-        let mut seed = 3_u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 11) as f64 / (1_u64 << 53) as f64) * 2.0 - 1.0
-        };
+        let mut unit = crate::test_rng::unit(3);
+        let mut next = || unit() * 2.0 - 1.0;
         for (rows, len) in [(1, 5), (3, 7), (4, 8), (5, 9), (9, 31), (16, 40), (23, 13)] {
             let a: Vec<f64> = (0..rows * len).map(|_| next()).collect();
             let b: Vec<f64> = (0..rows * len).map(|_| next()).collect();

@@ -801,13 +801,7 @@ mod tests {
     /// responses, depend on it), on every length and whatever the signs, ties, zeros or NaN.
     #[test]
     fn the_screened_step_is_the_serial_walks_bit_for_bit() {
-        let mut seed = 11_u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 11) as f64 / (1_u64 << 53) as f64
-        };
+        let mut next = crate::test_rng::unit(11);
         let mut shrank = 0;
         for case in 0..4_000 {
             let n = case % 67;

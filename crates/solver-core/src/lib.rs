@@ -51,6 +51,8 @@ pub mod sparse_chol;
 pub mod sparse_finish;
 pub mod split;
 pub mod stability;
+#[cfg(test)]
+mod test_rng;
 mod union_find;
 pub mod verify;
 pub mod welfare;

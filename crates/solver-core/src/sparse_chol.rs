@@ -269,7 +269,6 @@ impl Symbolic {
         // Tail column j's entries are the rows j + 1.. in order: slot of (t + b, t + a), b > a.
         let at = |a: usize, b: usize| m + self.colptr[t + a] + (b - a - 1);
         let mut block = vec![0.0; n * n];
-        let original: Vec<f64> = v[t..m].to_vec();
         for a in 0..n {
             block[a * n + a] = v[t + a];
             for b in a + 1..n {
@@ -303,7 +302,9 @@ impl Symbolic {
             let lj = &mut done[j * n..(j + 1) * n];
             let mut d = lj[j] - crate::dense_chol::dot(&lj[..j], &lj[..j]);
             // Written so that NaN also lands here (`factor`'s rule).
-            if d.is_nan() || d <= 1e-13 * original[j].abs() || d <= 0.0 {
+            // `v[t + j]` still holds the original diagonal: the tail's slots of `v` are only
+            // written back at the end.
+            if d.is_nan() || d <= 1e-13 * v[t + j].abs() || d <= 0.0 {
                 d = 1e64;
             }
             let d = d.sqrt();
@@ -332,12 +333,6 @@ impl Symbolic {
                 v[at(a, b)] = block[b * n + a];
             }
         }
-    }
-
-    /// True when `factor` pinned a pivot (a dependent row).
-    #[cfg(test)]
-    fn has_pinned_pivot(&self, values: &Values) -> bool {
-        values.v[..self.m].iter().any(|&d| d >= 1e30)
     }
 
     /// Solve `L Lᵀ y = rhs` in place with a factor from `factor`.
@@ -375,13 +370,8 @@ mod tests {
 
     /// A random sparse SPD matrix (arrowhead plus a band plus random pairs), dense copy too.
     fn matrix(m: usize, seed: u64) -> (Vec<(usize, usize)>, Vec<f64>) {
-        let mut s = seed;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 33) as usize
-        };
+        let mut state = crate::test_rng::states(seed);
+        let mut next = || (state() >> 33) as usize;
         let mut pairs = Vec::new();
         for i in 1..m {
             pairs.push((i, 0));
@@ -401,25 +391,38 @@ mod tests {
         (pairs, dense)
     }
 
+    /// Storage on `sym`'s pattern holding the lower triangle of the row-major `dense`.
+    fn values_of(sym: &Symbolic, dense: &[f64]) -> Values {
+        let m = sym.dim();
+        let mut vals = sym.values();
+        for i in 0..m {
+            for j in 0..=i {
+                if dense[i * m + j] != 0.0 {
+                    let slot = sym.slot(i, j).expect("pattern holds every entry");
+                    vals.v[slot] = dense[i * m + j];
+                }
+            }
+        }
+        vals
+    }
+
+    /// `A x` for the row-major `m × m` matrix `a`.
+    fn times(a: &[f64], x: &[f64]) -> Vec<f64> {
+        let m = x.len();
+        (0..m)
+            .map(|i| (0..m).map(|j| a[i * m + j] * x[j]).sum())
+            .collect()
+    }
+
     #[test]
     fn solves_sparse_spd_systems() {
         for (m, seed) in [(1, 1), (2, 2), (7, 3), (40, 4), (130, 5)] {
             let (pairs, dense) = matrix(m, seed);
             let sym = Symbolic::new(m, &pairs);
-            let mut vals = sym.values();
-            for i in 0..m {
-                for j in 0..=i {
-                    if dense[i * m + j] != 0.0 {
-                        let slot = sym.slot(i, j).expect("pattern holds every entry");
-                        vals.v[slot] = dense[i * m + j];
-                    }
-                }
-            }
+            let mut vals = values_of(&sym, &dense);
             assert!(sym.factor(&mut vals));
             let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).sin()).collect();
-            let mut b: Vec<f64> = (0..m)
-                .map(|i| (0..m).map(|j| dense[i * m + j] * x[j]).sum())
-                .collect();
+            let mut b = times(&dense, &x);
             sym.solve(&vals, &mut b);
             for i in 0..m {
                 assert!(
@@ -502,23 +505,10 @@ mod tests {
             let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
             dense[i * m + i] = row + 1.0;
         }
-        let fill = |dense: &[f64]| {
-            let mut vals = sym.values();
-            for i in 0..m {
-                for j in 0..=i {
-                    if dense[i * m + j] != 0.0 {
-                        vals.v[sym.slot(i, j).expect("in pattern")] = dense[i * m + j];
-                    }
-                }
-            }
-            vals
-        };
-        let mut vals = fill(&dense);
+        let mut vals = values_of(&sym, &dense);
         assert!(sym.factor(&mut vals));
         let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.61).cos()).collect();
-        let mut b: Vec<f64> = (0..m)
-            .map(|i| (0..m).map(|j| dense[i * m + j] * x[j]).sum())
-            .collect();
+        let mut b = times(&dense, &x);
         sym.solve(&vals, &mut b);
         for i in 0..m {
             assert!((b[i] - x[i]).abs() < 1e-10, "i={i}: {} vs {}", b[i], x[i]);
@@ -542,17 +532,14 @@ mod tests {
                     .sum();
             }
         }
-        let mut vals = fill(&singular);
+        let mut vals = values_of(&sym, &singular);
         assert!(sym.factor(&mut vals));
-        assert!(sym.has_pinned_pivot(&vals), "a pivot was pinned");
-        let mut b: Vec<f64> = (0..m)
-            .map(|i| (0..m).map(|j| singular[i * m + j] * x[j]).sum())
-            .collect();
+        // A pinned pivot is `√1e64`.
+        assert!(vals.v[..m].iter().any(|&d| d >= 1e30), "a pivot was pinned");
+        let mut b = times(&singular, &x);
         let want = b.clone();
         sym.solve(&vals, &mut b);
-        let back: Vec<f64> = (0..m)
-            .map(|i| (0..m).map(|j| singular[i * m + j] * b[j]).sum())
-            .collect();
+        let back = times(&singular, &b);
         for i in 0..m {
             assert!(
                 (back[i] - want[i]).abs() < 1e-8,
