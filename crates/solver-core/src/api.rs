@@ -166,6 +166,7 @@ fn judge_settlement(
         optimum.max(w),
         known,
         s.oracle_prices.as_deref(),
+        s.oracle_basis.clone(),
         deadline,
     )?;
     Ok((w, pareto, stable))

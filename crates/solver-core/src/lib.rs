@@ -69,5 +69,5 @@ pub use edges::{build_market, edge_attrs, edge_index, party_index, EdgeAttrs};
 pub use error::{ErrorCode, NashError};
 pub use flow::{solve_transport, FlowError, Transport, TransportSolution};
 pub use jcs::{canonicalize, commitment_hash};
-pub use lp::{solve_lp, Lp, LpError, LpSolution};
+pub use lp::{solve_lp, solve_lp_from, Lp, LpError, LpSolution, Warm};
 pub use market::Market;

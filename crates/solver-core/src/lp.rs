@@ -317,8 +317,67 @@ fn validate(lp: &Lp) -> Result<(), LpError> {
 /// passes first, [`LpError::Numerical`] on a singular basis or runaway iterations,
 /// [`LpError::Invalid`] on malformed input, [`LpError::TooLarge`] beyond
 /// [`MAX_DENSE_ROWS`] rows.
-#[allow(clippy::too_many_lines)] // one simplex loop; splitting it would scatter its invariants
 pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
+    solve_lp_from(lp, deadline, &mut None)
+}
+
+/// The basis a solve ended on, with its inverse: a later solve of an LP whose rows, row bounds
+/// and column bounds are the same — only the costs differ — starts from it instead of from the
+/// all-logical basis. The Nash stage's first-order probes are such a sequence: one face, new
+/// party weights each round. The basis stays primal feasible, so such a solve runs phase two
+/// from where the last one stopped, and skips the rebuild of the inverse a start needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warm {
+    /// `constraints_key` of the LP the basis belongs to.
+    key: u64,
+    basis: Vec<usize>,
+    at_upper: Vec<bool>,
+    x: Vec<f64>,
+    binv: Vec<f64>,
+    /// Pivots the inverse has been updated by since it was last rebuilt: the next solve goes
+    /// on counting, so the periodic rebuild comes as it would have, and an optimum found
+    /// without a pivot is still checked against the rows before it is declared.
+    since_refactor: usize,
+}
+
+/// A fingerprint of everything but the costs: the shape, every coefficient with its position,
+/// and every bound (the bits of each number, so equal inputs give equal keys).
+fn constraints_key(lp: &Lp) -> u64 {
+    // FNV-1a over 64-bit words: enough to tell two different problems apart (a false match
+    // would still be caught by the solve's accuracy test and rebuild, never give a wrong
+    // answer silently: the saved values are checked against the rows before optimality).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |v: u64| {
+        h ^= v;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    mix(lp.c.len() as u64);
+    mix(lp.rows.len() as u64);
+    for row in &lp.rows {
+        mix(row.len() as u64);
+        for &(j, a) in row {
+            mix(j as u64);
+            mix(a.to_bits());
+        }
+    }
+    for b in lp.row_lo.iter().chain(&lp.row_hi).chain(&lp.upper) {
+        mix(b.to_bits());
+    }
+    h
+}
+
+/// [`solve_lp`], starting from `warm` when it belongs to an LP with the same constraints as
+/// this one (else from the all-logical basis); on success `warm` holds the final basis.
+///
+/// # Errors
+/// As [`solve_lp`]. `warm` is left empty on an error.
+#[allow(clippy::too_many_lines)] // one simplex loop; splitting it would scatter its invariants
+pub fn solve_lp_from(
+    lp: &Lp,
+    deadline: Deadline,
+    warm: &mut Option<Warm>,
+) -> Result<LpSolution, LpError> {
+    let start = warm.take();
     validate(lp)?;
     let n = lp.c.len();
     let m = lp.rows.len();
@@ -366,7 +425,24 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
             .collect(),
         binv: vec![0.0; m * m],
     };
-    s.refactor()?;
+    let key = constraints_key(lp);
+    let mut since_refactor = 0usize;
+    match start.filter(|w| w.key == key) {
+        Some(w) => {
+            // The same rows and bounds: the basis is still a basis and its values still solve
+            // the rows within their bounds; only the duals must be computed anew (below).
+            s.pos.fill(NONE);
+            for (p, &j) in w.basis.iter().enumerate() {
+                s.pos[j] = p;
+            }
+            s.basis = w.basis;
+            s.at_upper = w.at_upper;
+            s.x = w.x;
+            s.binv = w.binv;
+            since_refactor = w.since_refactor.max(1);
+        }
+        None => s.refactor()?,
+    }
 
     // Relative to the costs' own size (not to 1: profits of 1e-4 per unit would otherwise
     // be priced to 1e-5 of themselves); 1 when every cost is 0.
@@ -389,7 +465,6 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     let mut y_fresh = false;
     let mut y_exact = false;
     let mut alpha = vec![0.0; m];
-    let mut since_refactor = 0usize;
     let mut degenerate = 0usize;
     let mut cands: Vec<Block> = Vec::new();
     let mut iter = 0usize;
@@ -607,6 +682,14 @@ pub fn solve_lp(lp: &Lp, deadline: Deadline) -> Result<LpSolution, LpError> {
     let x: Vec<f64> = (0..n).map(|j| s.x[j].clamp(0.0, lp.upper[j])).collect();
     let objective = x.iter().zip(&lp.c).map(|(x, c)| x * c).sum();
     let reduced_cost = (0..n).map(|j| lp.c[j] - s.dot_col(j, &y)).collect();
+    *warm = Some(Warm {
+        key,
+        basis: s.basis,
+        at_upper: s.at_upper,
+        x: s.x,
+        binv: s.binv,
+        since_refactor,
+    });
     Ok(LpSolution {
         x,
         objective,

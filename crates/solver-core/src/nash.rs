@@ -40,7 +40,7 @@ use crate::limits::{abs_tol, NASH_STABILITY_TOL};
 use crate::market::Market;
 use crate::master::{solve_master, MasterError};
 use crate::parallel::{in_parallel, worker_threads};
-use crate::relax::{leg_bounds, maximise, optimal_face, quantity_scale, surplus_scale, Face};
+use crate::relax::{leg_bounds, maximise_from, optimal_face, quantity_scale, surplus_scale, Face};
 use crate::split::{nash_split, Trade};
 use crate::welfare::{OptimalPattern, Welfare};
 
@@ -82,6 +82,10 @@ pub struct Settlement {
     /// the test (`stability::frontier_stable_by_prices`), when the stage has them: its interior
     /// point's row duals. The self-check's shortcut; nothing a verifier sees.
     pub oracle_prices: Option<Vec<f64>>,
+    /// The simplex basis of the stage's last oracle solve over this settlement's face, when
+    /// that face needed the general LP (swap ratios): the self-check's oracle over the same
+    /// face starts from it (`lp::Warm`). Nothing a verifier sees.
+    pub oracle_basis: Option<crate::lp::Warm>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +141,12 @@ pub fn utilities(market: &Market, x: &[f64], seller_share: &[f64]) -> Vec<f64> {
     u
 }
 
+/// The basis of the last general-LP solve of the oracle over one face (`lp::Warm`): the oracle
+/// is asked many times over the same face with new weights (edge generation's rounds, column
+/// generation's columns, `P+` discovery), and on faces with swap ratios each ask is a simplex
+/// solve that can start where the last one ended instead of from the all-logical basis.
+pub(crate) type Carry = Option<crate::lp::Warm>;
+
 /// The linear oracle's LP over a face: maximise `Σ π_i u_i`, i.e. a max-weight flow with edge
 /// weights `max(π_seller, π_buyer) · S_e` (each edge's surplus goes to the endpoint with the
 /// larger `π`).
@@ -146,8 +156,9 @@ fn oracle_lp(
     profit: &[f64],
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<crate::relax::Relaxed> {
-    maximise(
+    maximise_from(
         market,
         &face.leg_lo,
         &face.leg_hi,
@@ -156,6 +167,7 @@ fn oracle_lp(
         profit,
         deadline,
         window_ms,
+        carry,
     )
 }
 
@@ -181,8 +193,20 @@ pub fn oracle(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    oracle_from(market, face, pi, deadline, window_ms, &mut None)
+}
+
+/// [`oracle`], carrying the simplex basis from the previous ask over the same face.
+pub(crate) fn oracle_from(
+    market: &Market,
+    face: &Face,
+    pi: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+    carry: &mut Carry,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     let profit = oracle_profit(market, pi);
-    let r = oracle_lp(market, face, &profit, deadline, window_ms)?;
+    let r = oracle_lp(market, face, &profit, deadline, window_ms, carry)?;
     let mut share = vec![0.0; market.edges.len()];
     for (e, edge) in market.edges.iter().enumerate() {
         if r.x[e] > 0.0 && pi[edge.seller] > pi[edge.buyer] {
@@ -212,12 +236,24 @@ pub fn p_plus_over_face(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Vec<bool>> {
+    p_plus_over_face_from(market, face, start, deadline, window_ms, &mut None)
+}
+
+/// [`p_plus_over_face`], carrying the oracle's simplex basis over the face (`Carry`).
+pub(crate) fn p_plus_over_face_from(
+    market: &Market,
+    face: &Face,
+    start: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+    carry: &mut Carry,
+) -> Result<Vec<bool>> {
     let mut columns = vec![Column {
         u: start.to_vec(),
         x: vec![0.0; market.edges.len()],
         share: vec![0.0; market.edges.len()],
     }];
-    discover_p_plus(market, face, &mut columns, deadline, window_ms)
+    discover_p_plus(market, face, &mut columns, deadline, window_ms, carry)
 }
 
 /// `P+` over a face, starting from known utility vectors: parties that some frontier
@@ -228,6 +264,7 @@ fn discover_p_plus(
     columns: &mut Vec<Column>,
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<Vec<bool>> {
     let n = market.parties.len();
     let tol = 1e-12 * surplus_scale(market) * quantity_scale(market);
@@ -259,7 +296,7 @@ fn discover_p_plus(
             break;
         }
         let pi: Vec<f64> = zero.iter().map(|&z| if z { 1.0 } else { 0.0 }).collect();
-        let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
+        let (x, share, u) = oracle_from(market, face, &pi, deadline, window_ms, carry)?;
         let gain: f64 = (0..n).filter(|&i| zero[i]).map(|i| u[i]).sum();
         if gain <= tol {
             break;
@@ -296,7 +333,9 @@ pub fn nash_for_pattern(
 ) -> Result<Settlement> {
     let face = pattern_face(market, pattern);
     let mut columns = vec![split_allocation(market, &pattern.relaxed.x)];
-    let p_plus = discover_p_plus(market, &face, &mut columns, deadline, window_ms)?;
+    // One face, asked about many times: the oracle's basis carries from ask to ask.
+    let mut carry: Carry = None;
+    let p_plus = discover_p_plus(market, &face, &mut columns, deadline, window_ms, &mut carry)?;
     let w = counted_weights(market, &p_plus);
     let w_sum: f64 = w.iter().sum();
     if w_sum == 0.0 {
@@ -308,6 +347,7 @@ pub fn nash_for_pattern(
             p_plus,
             pattern: index,
             oracle_prices: None,
+            oracle_basis: None,
         });
     }
 
@@ -324,7 +364,7 @@ pub fn nash_for_pattern(
     let probe = if exchange_fails(market, &face, &w, &first, &components) {
         Probe::failed()
     } else {
-        probe_face(market, &face, &w, &first.u, deadline, window_ms)?
+        probe_face(market, &face, &w, &first.u, deadline, window_ms, &mut carry)?
     };
     if probe.gap <= FIRST_ORDER_STOP {
         return Ok(settlement_of(first, p_plus, index));
@@ -350,10 +390,12 @@ pub fn nash_for_pattern(
             edge_count(&face) > INTERIOR_TRADES_MAX,
             deadline,
             window_ms,
+            &mut carry,
         )?
     };
     let mut settlement = settlement_of(col, p_plus, index);
     settlement.oracle_prices = prices;
+    settlement.oracle_basis = carry;
     Ok(settlement)
 }
 
@@ -660,6 +702,7 @@ fn nash_by_components(
             job.sparse,
             deadline,
             window_ms,
+            &mut None,
         )
     };
     let edges_of: Vec<&[bool]> = jobs.iter().map(|j| j.edges).collect();
@@ -745,7 +788,10 @@ fn nash_on_face(
     sparse: bool,
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<Priced> {
+    // Every oracle ask below is over this one face: the simplex basis carries from ask to ask
+    // (`carry`: the last ask's over it, if any, and on return this face's last).
     // 1b. When the answer must be sparse (`sparse`: an interior point trades on every edge of
     //     its face, see `INTERIOR_TRADES_MAX`), or on a large face that is not a grid, edge
     //     generation: the Nash program over a sparse subset of the face's edges (the supports
@@ -766,9 +812,9 @@ fn nash_on_face(
         (sparse && additive.is_none()) || (grid.is_none() && face_arcs > WHOLE_FACE_MAX_ARCS);
     if large {
         let wanted = probe.clone();
-        if let Some((col, _)) =
-            edge_generation(market, face, w, &columns, wanted, deadline, window_ms)?
-        {
+        if let Some((col, _)) = edge_generation(
+            market, face, w, &columns, wanted, deadline, window_ms, carry,
+        )? {
             return Ok((col, None));
         }
     }
@@ -799,7 +845,7 @@ fn nash_on_face(
             {
                 return Ok((col, Some(y)));
             }
-            let gap = probe_face(market, face, w, &col.u, deadline, window_ms)?.gap;
+            let gap = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?.gap;
             if gap <= FIRST_ORDER_STOP {
                 return Ok((col, None));
             }
@@ -810,11 +856,11 @@ fn nash_on_face(
     //     column generation.
     if sparse && additive.is_some() {
         if let Some((col, _)) =
-            edge_generation(market, face, w, &columns, probe, deadline, window_ms)?
+            edge_generation(market, face, w, &columns, probe, deadline, window_ms, carry)?
         {
             return Ok((col, None));
         }
-        return column_generation(market, face, w, columns, deadline, window_ms)
+        return column_generation(market, face, w, columns, deadline, window_ms, carry)
             .map(|(col, _)| (col, None));
     }
     // 2c. The interior point itself. It keeps every usable edge slightly positive: drop the dust
@@ -827,7 +873,7 @@ fn nash_on_face(
     let mut near_miss = false;
     if let Some(x) = ipm.and_then(|(x, _)| onto_face(market, face, x)) {
         let col = split_allocation(market, &x);
-        let gap = probe_face(market, face, w, &col.u, deadline, window_ms)?.gap;
+        let gap = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?.gap;
         if gap <= FIRST_ORDER_STOP {
             return Ok((col, None));
         }
@@ -837,7 +883,8 @@ fn nash_on_face(
     // 2d. A near miss (the split of the interior point passes a validator's test but not ours):
     //     a few columns polish it, far cheaper than more interior-point solves.
     if near_miss {
-        let (col, gap) = column_generation(market, face, w, columns.clone(), deadline, window_ms)?;
+        let (col, gap) =
+            column_generation(market, face, w, columns.clone(), deadline, window_ms, carry)?;
         if gap <= FIRST_ORDER_STOP {
             return Ok((col, None));
         }
@@ -847,13 +894,14 @@ fn nash_on_face(
     //     conditioned.
     if !large {
         if let Some((col, _)) =
-            edge_generation(market, face, w, &columns, probe, deadline, window_ms)?
+            edge_generation(market, face, w, &columns, probe, deadline, window_ms, carry)?
         {
             return Ok((col, None));
         }
     }
     // 3. Column generation (simplicial decomposition) from everything found so far.
-    column_generation(market, face, w, columns, deadline, window_ms).map(|(col, _)| (col, None))
+    column_generation(market, face, w, columns, deadline, window_ms, carry)
+        .map(|(col, _)| (col, None))
 }
 
 /// An upper bound on the first-order gap of `u` over `face` (see `Probe`) from leg prices `y`
@@ -1027,6 +1075,7 @@ fn settlement_of(c: Column, p_plus: Vec<bool>, pattern: usize) -> Settlement {
         p_plus,
         pattern,
         oracle_prices: None,
+        oracle_basis: None,
     }
 }
 
@@ -1082,13 +1131,14 @@ fn probe_face(
     u: &[f64],
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<Probe> {
     let Some(pi) = oracle_weights(w, u) else {
         return Ok(Probe::failed());
     };
     let w_sum: f64 = w.iter().sum();
     let profit = oracle_profit(market, &pi);
-    let r = oracle_lp(market, face, &profit, deadline, window_ms)?;
+    let r = oracle_lp(market, face, &profit, deadline, window_ms, carry)?;
     let mut value = 0.0;
     let mut wanted = vec![false; market.edges.len()];
     let mut near: Vec<(f64, usize)> = Vec::new();
@@ -1163,6 +1213,7 @@ const EDGE_STALL_ROUNDS: usize = 2;
 /// Edge generation (see `nash_for_pattern`): `Some` settlement column with its first-order
 /// gap over the whole face — at most `FIRST_ORDER_STOP`, or at most `NEAR_MISS` when the
 /// rounds stall or run out — or `None` when they end above it or the inner solve fails.
+#[allow(clippy::too_many_arguments)] // the face, what is known of it, the run's limits and the oracle's basis
 fn edge_generation(
     market: &Market,
     face: &Face,
@@ -1171,6 +1222,7 @@ fn edge_generation(
     mut probe: Option<Vec<bool>>,
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<Option<(Column, f64)>> {
     let mut subset: Vec<bool> = vec![false; market.edges.len()];
     for c in columns {
@@ -1205,7 +1257,7 @@ fn edge_generation(
         let col = split_allocation(market, &x);
         let Probe {
             gap, wanted: next, ..
-        } = probe_face(market, face, w, &col.u, deadline, window_ms)?;
+        } = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?;
         if gap <= FIRST_ORDER_STOP {
             return Ok(Some((col, gap)));
         }
@@ -1272,6 +1324,7 @@ fn column_generation(
     mut columns: Vec<Column>,
     deadline: Deadline,
     window_ms: u64,
+    carry: &mut Carry,
 ) -> Result<(Column, f64)> {
     let n = market.parties.len();
     let w_sum: f64 = w.iter().sum();
@@ -1294,7 +1347,7 @@ fn column_generation(
             Err(MasterError::Numerical) => {
                 let best = best_column(market, w, columns);
                 let gap = if best.u.len() == market.parties.len() {
-                    probe_face(market, face, w, &best.u, deadline, window_ms)?.gap
+                    probe_face(market, face, w, &best.u, deadline, window_ms, carry)?.gap
                 } else {
                     f64::INFINITY
                 };
@@ -1304,7 +1357,7 @@ fn column_generation(
         let pi: Vec<f64> = (0..n)
             .map(|i| if w[i] > 0.0 { w[i] / m.utility[i] } else { 0.0 })
             .collect();
-        let (x, share, u) = oracle(market, face, &pi, deadline, window_ms)?;
+        let (x, share, u) = oracle_from(market, face, &pi, deadline, window_ms, carry)?;
         let value: f64 = (0..n).map(|i| pi[i] * u[i]).sum();
         let stalled = columns.iter().any(|c| c.u == u) || columns.len() >= max_columns;
         if value <= (1.0 + FIRST_ORDER_STOP) * w_sum || stalled {
@@ -1335,7 +1388,7 @@ fn column_generation(
         }
     }
     let exact = split_allocation(market, &x);
-    let exact_gap = probe_face(market, face, w, &exact.u, deadline, window_ms)?.gap;
+    let exact_gap = probe_face(market, face, w, &exact.u, deadline, window_ms, carry)?.gap;
     if exact_gap <= FIRST_ORDER_STOP {
         return Ok((exact, exact_gap));
     }
@@ -1348,7 +1401,7 @@ fn column_generation(
         x,
         share,
     };
-    let mixed_gap = probe_face(market, face, w, &mixed.u, deadline, window_ms)?.gap;
+    let mixed_gap = probe_face(market, face, w, &mixed.u, deadline, window_ms, carry)?.gap;
     Ok(if mixed_gap < exact_gap {
         (mixed, mixed_gap)
     } else {
@@ -1479,10 +1532,19 @@ mod tests {
             let face = pattern_face(&market, &welfare.patterns[0]);
             let mut columns = vec![split_allocation(&market, &welfare.patterns[0].relaxed.x)];
             let p_plus =
-                discover_p_plus(&market, &face, &mut columns, Deadline::none(), 0).expect("P+");
+                discover_p_plus(&market, &face, &mut columns, Deadline::none(), 0, &mut None)
+                    .expect("P+");
             let w = counted_weights(&market, &p_plus);
-            let probe =
-                probe_face(&market, &face, &w, &columns[0].u, Deadline::none(), 0).expect("probe");
+            let probe = probe_face(
+                &market,
+                &face,
+                &w,
+                &columns[0].u,
+                Deadline::none(),
+                0,
+                &mut None,
+            )
+            .expect("probe");
             let components = face_components(&market, &face, &w);
             for edges in &components {
                 let w_c: Vec<f64> = w

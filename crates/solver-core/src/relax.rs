@@ -12,7 +12,7 @@
 use crate::deadline::Deadline;
 use crate::error::{NashError, Result};
 use crate::flow::{solve_transport, FlowError, Transport, TransportSolution};
-use crate::lp::{solve_lp, Lp, LpError};
+use crate::lp::{solve_lp_from, Lp, LpError, Warm};
 use crate::market::{Market, Side};
 
 /// How a branch-and-bound node fixes one leg.
@@ -177,6 +177,37 @@ pub fn maximise(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<Relaxed> {
+    maximise_from(
+        market,
+        lo,
+        hi,
+        allowed,
+        ratio_tight,
+        profit,
+        deadline,
+        window_ms,
+        &mut None,
+    )
+}
+
+/// [`maximise`] for a sequence of problems that differ only in `profit`: when the general LP
+/// is needed (active ratio rows), it starts from the basis the previous solve in `warm` ended
+/// on (`lp::Warm`), and leaves its own there. The transportation form does not use it.
+///
+/// # Errors
+/// As [`maximise`].
+#[allow(clippy::too_many_arguments)] // `maximise`'s arguments and the basis it carries over
+pub fn maximise_from(
+    market: &Market,
+    lo: &[f64],
+    hi: &[f64],
+    allowed: Option<&[bool]>,
+    ratio_tight: Option<&[bool]>,
+    profit: &[f64],
+    deadline: Deadline,
+    window_ms: u64,
+    warm: &mut Option<Warm>,
+) -> Result<Relaxed> {
     let m = penalty(market, profit);
     let n_legs = market.legs.len();
     let usable: Vec<usize> = (0..market.edges.len())
@@ -283,7 +314,7 @@ pub fn maximise(
         row_hi,
         cost_scale,
     };
-    let sol = solve_lp(&lp, deadline).map_err(|e| lp_error(e, window_ms))?;
+    let sol = solve_lp_from(&lp, deadline, warm).map_err(|e| lp_error(e, window_ms))?;
     let (x, value, artificial) = unpack(market, &usable, profit, &sol.x);
     // Rows left out are empty or `0 ≤ 0`: their duals are 0.
     let leg_dual = leg_row

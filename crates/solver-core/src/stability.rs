@@ -5,7 +5,7 @@ use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::limits::NASH_STABILITY_TOL;
 use crate::market::Market;
-use crate::nash::oracle;
+use crate::nash::{oracle_from, Carry};
 use crate::relax::Face;
 
 /// Utilities below this fraction of the largest count as zero in the first-order test.
@@ -24,13 +24,32 @@ pub fn frontier_stable(
     deadline: Deadline,
     window_ms: u64,
 ) -> Result<bool> {
+    frontier_stable_from(
+        market, face, utility, p_plus, deadline, window_ms, &mut None,
+    )
+}
+
+/// [`frontier_stable`], its oracle starting from the simplex basis in `carry` when it is one
+/// of this face's LP (`nash::Carry`); the verdict is the same, only cheaper.
+///
+/// # Errors
+/// As [`frontier_stable`].
+pub(crate) fn frontier_stable_from(
+    market: &Market,
+    face: &Face,
+    utility: &[f64],
+    p_plus: &[bool],
+    deadline: Deadline,
+    window_ms: u64,
+    carry: &mut Carry,
+) -> Result<bool> {
     let Some((pi, w_sum)) = test_weights(market, utility, p_plus) else {
         return Ok(false);
     };
     if w_sum == 0.0 {
         return Ok(true);
     }
-    let (_, _, best) = oracle(market, face, &pi, deadline, window_ms)?;
+    let (_, _, best) = oracle_from(market, face, &pi, deadline, window_ms, carry)?;
     let value: f64 = pi.iter().zip(&best).map(|(p, u)| p * u).sum();
     Ok(value <= (1.0 + NASH_STABILITY_TOL) * w_sum)
 }

@@ -17,9 +17,9 @@ use crate::limits::{
     Q_NASH_UNSTABLE,
 };
 use crate::market::Market;
-use crate::nash::{p_plus_over_face, pattern_face, Settlement};
+use crate::nash::{p_plus_over_face_from, pattern_face, Settlement};
 use crate::relax::{leg_bounds, maximise, LegFix};
-use crate::stability::{frontier_stable, frontier_stable_by_prices, per_trade_stable};
+use crate::stability::{frontier_stable_by_prices, frontier_stable_from, per_trade_stable};
 use crate::welfare::{leg_totals, OptimalPattern};
 
 /// The verdict on one response (§5). Utilities are reported by party id for transparency.
@@ -297,7 +297,9 @@ fn claims_match(
 /// already solved (see `settlement_pattern`), `&[]` when there are none. `prices`: leg prices
 /// that may prove the first-order test without its oracle (the solver's self-check passes its
 /// interior point's; a verifier has none): the verdict is the same either way, only cheaper
-/// when they prove it (`frontier_stable_by_prices`).
+/// when they prove it (`frontier_stable_by_prices`). `basis`: the simplex basis of the
+/// solver's last oracle solve over the settlement's face (`Settlement::oracle_basis`), which
+/// the oracle here starts from when it is this face's LP: again the same verdict, cheaper.
 ///
 /// # Errors
 /// `DEADLINE_EXCEEDED`, or `INTERNAL` when an engine fails.
@@ -311,6 +313,7 @@ pub fn judge(
     optimum: f64,
     known: &[OptimalPattern],
     prices: Option<&[f64]>,
+    basis: Option<crate::lp::Warm>,
     deadline: Deadline,
 ) -> Result<(f64, bool, bool)> {
     let gap = gap_of(welfare, optimum);
@@ -325,10 +328,12 @@ pub fn judge(
     // On the frontier: the first-order test over settlements with the same on/off pattern.
     let pattern = settlement_pattern(market, x, known, deadline)?;
     let face = pattern_face(market, &pattern);
-    let p_plus = p_plus_over_face(market, &face, utility, deadline, 0)?;
+    let mut carry = basis;
+    let p_plus = p_plus_over_face_from(market, &face, utility, deadline, 0, &mut carry)?;
     let proved =
         prices.is_some_and(|y| frontier_stable_by_prices(market, &face, utility, &p_plus, y));
-    let stable = proved || frontier_stable(market, &face, utility, &p_plus, deadline, 0)?;
+    let stable =
+        proved || frontier_stable_from(market, &face, utility, &p_plus, deadline, 0, &mut carry)?;
     Ok((gap, true, stable))
 }
 
@@ -452,6 +457,7 @@ pub fn verify_responses(
             r.welfare,
             optimum,
             &[],
+            None,
             None,
             deadline,
         )?;

@@ -6,7 +6,9 @@
 mod engines_support;
 
 use engines_support::{brute_force_lp, check_lp_certificate, Rng};
-use nash_solver_core::{solve_lp, solve_transport, Deadline, Lp, LpError, Transport};
+use nash_solver_core::{
+    solve_lp, solve_lp_from, solve_transport, Deadline, Lp, LpError, Transport, Warm,
+};
 
 const INF: f64 = f64::INFINITY;
 
@@ -421,6 +423,75 @@ fn degenerate_assignment_lps_are_proven_optimal() {
             flow.objective
         );
     }
+}
+
+/// A sequence of LPs with the same rows and bounds and new costs, each started from the basis
+/// the last one ended on (`solve_lp_from`), as the Nash stage's probes are: every answer is
+/// proven optimal by its certificate and has the cold solve's objective; a warm start from
+/// another LP's basis (other rows) is refused and the solve starts cold; the same costs twice
+/// give the same answer without a pivot, after the inverse's accuracy is checked.
+#[test]
+fn warm_starts_from_the_last_basis_give_the_cold_optimum() {
+    let mut rng = Rng(0x5eed_0005);
+    let (mut warm_solves, mut chains) = (0, 0);
+    for case in 0..60 {
+        let m = rng.int(5, 30);
+        let n = rng.int(20, 300);
+        let base = boxed(&random_lp(&mut rng, m, n, case % 2 == 0), 50.0);
+        let mut carry: Option<Warm> = None;
+        if solve_lp_from(&base, Deadline::none(), &mut carry).is_err() {
+            assert!(
+                carry.is_none(),
+                "case {case}: a failed solve leaves no basis"
+            );
+            continue;
+        }
+        chains += 1;
+        for step in 0..8 {
+            let mut p = base.clone();
+            // New costs: small moves (as a probe's weights between rounds) or fresh ones.
+            let fresh = step % 3 == 2;
+            for c in &mut p.c {
+                *c = if fresh {
+                    rng.range(-3.0, 3.0)
+                } else {
+                    *c + rng.range(-0.3, 0.3)
+                };
+            }
+            assert!(
+                carry.is_some(),
+                "case {case} step {step}: the last solve left a basis"
+            );
+            let warm = solve_lp_from(&p, Deadline::none(), &mut carry)
+                .unwrap_or_else(|e| panic!("case {case} step {step}: {e:?}"));
+            if let Err(e) = check_lp_certificate(&p, &warm, 1e-7) {
+                panic!("case {case} step {step}: {e}");
+            }
+            let cold = solve_lp(&p, Deadline::none()).expect("the same LP cold");
+            assert!(
+                (warm.objective - cold.objective).abs() <= 1e-9 * cold.objective.abs().max(1.0),
+                "case {case} step {step}: warm {} vs cold {}",
+                warm.objective,
+                cold.objective
+            );
+            warm_solves += 1;
+            // The same costs again: already optimal, the same answer.
+            let again = solve_lp_from(&p, Deadline::none(), &mut carry).expect("again");
+            assert_eq!(again.x, warm.x, "case {case} step {step}");
+        }
+        // A basis of another LP (one row more) is not used: the solve starts cold and agrees.
+        let mut other = base.clone();
+        other.rows.push(vec![(0, 1.0)]);
+        other.row_lo.push(-INF);
+        other.row_hi.push(INF);
+        let from_other = solve_lp_from(&other, Deadline::none(), &mut carry).expect("other");
+        let cold = solve_lp(&other, Deadline::none()).expect("other cold");
+        assert_eq!(
+            from_other, cold,
+            "case {case}: a foreign basis changed the answer"
+        );
+    }
+    assert!(chains >= 30 && warm_solves >= 240, "{chains} {warm_solves}");
 }
 
 #[test]

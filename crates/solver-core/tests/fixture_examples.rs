@@ -66,6 +66,7 @@ fn each_fixtures_example_allocation_split_exactly_gets_q_1() {
             p_plus: vec![true; market.parties.len()],
             pattern: 0,
             oracle_prices: None,
+            oracle_basis: None,
         };
         let s = settlement_json(&market, &settlement);
         let scores: Map<String, Value> = market
