@@ -215,11 +215,21 @@ impl Symbolic {
     /// zero — the row is consistent, so nothing is lost. Returns false on non-finite values.
     #[must_use]
     pub fn factor(&self, values: &mut Values) -> bool {
-        let m = self.m;
         let v = &mut values.v;
         if v.len() != self.slots() {
             return false;
         }
+        let next = self.factor_columns(v);
+        if self.tail < self.m {
+            self.factor_tail(v, &next);
+        }
+        v.iter().all(|x| x.is_finite())
+    }
+
+    /// The columns before the dense tail, one by one (left-looking). Returns, per column, the
+    /// position of its first entry not yet used as a multiplier: its first entry in the tail.
+    fn factor_columns(&self, v: &mut [f64]) -> Vec<usize> {
+        let m = self.m;
         let mut work = vec![0.0; m];
         // next[k]: position (within column k) of the first entry not yet used as a multiplier.
         let mut next: Vec<usize> = self.colptr[..m].to_vec();
@@ -250,10 +260,49 @@ impl Symbolic {
                 work[r] = 0.0;
             }
         }
-        if self.tail < m {
-            self.factor_tail(v, &next);
+        next
+    }
+
+    /// `factor_tail_rows` with as many rows per pass against the pivot row as the processor's
+    /// registers hold (`wide.rs`): eight with AVX-512, four otherwise. Each row's sum is its
+    /// own, with `dot`'s additions in `dot`'s order, so every build gives the same bits.
+    fn factor_tail(&self, v: &mut [f64], next: &[usize]) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::wide::has_avx512() {
+            #[allow(
+                unsafe_code,
+                reason = "an AVX-512 function, called after the check above"
+            )]
+            // SAFETY: the processor supports AVX-512 F and VL (`has_avx512`).
+            unsafe {
+                self.factor_tail_avx512(v, next);
+            }
+            return;
         }
-        v.iter().all(|x| x.is_finite())
+        #[cfg(target_arch = "x86_64")]
+        if crate::wide::has_avx2() {
+            #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
+            // SAFETY: the processor supports AVX2 (`has_avx2`).
+            unsafe {
+                self.factor_tail_avx2(v, next);
+            }
+            return;
+        }
+        self.factor_tail_rows::<4>(v, next);
+    }
+
+    /// `factor_tail_rows` compiled for AVX2, four rows per pass.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn factor_tail_avx2(&self, v: &mut [f64], next: &[usize]) {
+        self.factor_tail_rows::<4>(v, next);
+    }
+
+    /// `factor_tail_rows` compiled for AVX-512 (F and VL: 32 registers), eight rows per pass.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    fn factor_tail_avx512(&self, v: &mut [f64], next: &[usize]) {
+        self.factor_tail_rows::<8>(v, next);
     }
 
     /// The dense tail of `factor`: its block gathered row-major, the sparse columns' updates
@@ -263,7 +312,9 @@ impl Symbolic {
     /// pivot rule against the original diagonal. `next[k]` is the position of column `k`'s
     /// first entry in the tail. (Measured on the benchmark's defer-swap 100×100 market, one
     /// solve: 534 → 503 M instructions with the tail dense, 477 M with the pair loop below.)
-    fn factor_tail(&self, v: &mut [f64], next: &[usize]) {
+    /// `R`: rows taken per pass against the pivot row.
+    #[inline(always)]
+    fn factor_tail_rows<const R: usize>(&self, v: &mut [f64], next: &[usize]) {
         let (m, t) = (self.m, self.tail);
         let n = m - t;
         // Tail column j's entries are the rows j + 1.. in order: slot of (t + b, t + a), b > a.
@@ -310,16 +361,16 @@ impl Symbolic {
             let d = d.sqrt();
             lj[j] = d;
             let lj = &lj[..j];
-            // Four rows against the pivot row per pass (each load of it serves four products;
+            // `R` rows against the pivot row per pass (each load of it serves `R` products;
             // `dot_block` keeps `dot`'s bits), the rows past the last whole group one by one.
-            let mut groups = rest.chunks_exact_mut(4 * n);
+            let mut groups = rest.chunks_exact_mut(R * n);
             for group in &mut groups {
                 let mut rows = group.chunks_exact_mut(n);
-                let block4: [&mut [f64]; 4] =
+                let block_r: [&mut [f64]; R] =
                     std::array::from_fn(|_| rows.next().unwrap_or_default());
-                let prefixes: [&[f64]; 4] = std::array::from_fn(|i| &block4[i][..j]);
-                let sums = crate::dense_chol::dot_block::<4, 1>(prefixes, [lj]);
-                for (r, [s]) in block4.into_iter().zip(sums) {
+                let prefixes: [&[f64]; R] = std::array::from_fn(|i| &block_r[i][..j]);
+                let sums = crate::dense_chol::dot_block::<R, 1>(prefixes, [lj]);
+                for (r, [s]) in block_r.into_iter().zip(sums) {
                     r[j] = (r[j] - s) / d;
                 }
             }
@@ -548,6 +599,52 @@ mod tests {
                 want[i]
             );
         }
+    }
+
+    /// The dense tail takes as many rows per pass as the processor's registers hold (`wide.rs`);
+    /// every grouping and the dispatched build must give the bits of the baseline's four, or
+    /// responses would differ between machines. A tail of 37 columns leaves remainders for both
+    /// groupings; the test fails if a group's sums are mixed or a remainder row is skipped.
+    #[test]
+    fn the_dense_tail_gives_the_same_bits_in_every_grouping() {
+        let m = 60;
+        let mut pairs: Vec<(usize, usize)> = (1..23).map(|i| (i, 0)).collect();
+        for i in 23..m {
+            for j in 23..i {
+                pairs.push((i, j));
+            }
+            pairs.push((i, i % 7));
+        }
+        let sym = Symbolic::new(m, &pairs);
+        assert!(m - sym.tail >= 30, "tail of {}", m - sym.tail);
+        let mut dense = vec![0.0; m * m];
+        for (k, &(i, j)) in pairs.iter().enumerate() {
+            let a = ((k * 104_729) % 1999) as f64 / 997.0 - 1.0;
+            dense[i * m + j] = a;
+            dense[j * m + i] = a;
+        }
+        for i in 0..m {
+            let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
+            dense[i * m + i] = row + 0.5;
+        }
+        let bits = |v: &Values| v.v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        // The sparse columns as `factor` takes them, then the tail `R` rows at a time.
+        let factored = |rows: usize| {
+            let mut vals = values_of(&sym, &dense);
+            let next = sym.factor_columns(&mut vals.v);
+            match rows {
+                1 => sym.factor_tail_rows::<1>(&mut vals.v, &next),
+                4 => sym.factor_tail_rows::<4>(&mut vals.v, &next),
+                _ => sym.factor_tail_rows::<8>(&mut vals.v, &next),
+            }
+            bits(&vals)
+        };
+        let mut dispatched = values_of(&sym, &dense);
+        assert!(sym.factor(&mut dispatched));
+        let want = factored(4);
+        assert_eq!(bits(&dispatched), want, "the dispatched build");
+        assert_eq!(factored(1), want, "one row per pass");
+        assert_eq!(factored(8), want, "eight rows per pass");
     }
 
     #[test]
