@@ -155,9 +155,7 @@ fn lp_error(e: LpError, window: u64) -> NashError {
         LpError::Unbounded => NashError::internal("the welfare LP reported unbounded"),
         LpError::Numerical => NashError::internal("the LP engine lost numerical stability"),
         LpError::Invalid => NashError::internal("the LP was malformed"),
-        LpError::TooLarge => {
-            NashError::internal("the LP has more rows than the dense engine takes")
-        }
+        LpError::TooLarge => NashError::internal("the LP has more rows than the engine takes"),
     }
 }
 

@@ -5,7 +5,7 @@
 
 mod engines_support;
 
-use engines_support::{brute_force_lp, check_lp_certificate, Rng};
+use engines_support::{brute_force_lp, check_lp_certificate, transport_to_lp, Rng};
 use nash_solver_core::{
     solve_lp, solve_lp_from, solve_transport, Deadline, Lp, LpError, Transport, Warm,
 };
@@ -492,6 +492,92 @@ fn warm_starts_from_the_last_basis_give_the_cold_optimum() {
         );
     }
     assert!(chains >= 30 && warm_solves >= 240, "{chains} {warm_solves}");
+}
+
+/// Transportation problems with swap-ratio rows across them, the shape of the LPs NASH solves
+/// with this engine (a defer-swap market's welfare LP and first-order probes): 60–300 legs, a
+/// few ratio rows `Σ give − ratio · Σ get ≤ 0`, some legs with a lower bound. Their bases are
+/// forests of edge columns joined by the ratio rows, which the inverse's rebuild takes leaf by
+/// leaf and then as a bump (`eta_file.rs`); every solved one must be proven optimal by its
+/// certificate, and reach at most the transportation engine's optimum without the ratio rows
+/// (the rows only cut).
+#[test]
+fn transportation_lps_with_ratio_rows_are_proven_optimal() {
+    let mut rng = Rng(0x5eed_0006);
+    let (mut solved, mut cut) = (0, 0);
+    for case in 0..40 {
+        let (ns, nb) = (rng.int(30, 150), rng.int(30, 150));
+        let mut t = Transport {
+            node_lo: vec![0.0; ns + nb],
+            node_hi: (0..ns + nb).map(|_| rng.int(5, 60) as f64).collect(),
+            arcs: Vec::new(),
+            profit: Vec::new(),
+            cost_scale: None,
+        };
+        for v in 0..ns + nb {
+            if rng.chance(0.1) {
+                t.node_lo[v] = (t.node_hi[v] / 2.0).floor();
+            }
+        }
+        for s in 0..ns {
+            for b in 0..nb {
+                if rng.chance(0.3) {
+                    t.arcs.push((s, ns + b));
+                    t.profit.push(rng.cents(-0.5, 2.0));
+                }
+            }
+        }
+        let mut p = transport_to_lp(&t);
+        // Penalty columns on bounded legs, as `relax::maximise` adds them (profit −M).
+        for v in 0..ns + nb {
+            if t.node_lo[v] > 0.0 {
+                let col = p.c.len();
+                p.c.push(-1e4);
+                p.upper.push(INF);
+                p.rows[v].push((col, 1.0));
+            }
+        }
+        p.cost_scale = Some(2.0);
+        for _ in 0..rng.int(1, 6) {
+            // A swap party: it gives on a supply leg and gets on a demand leg.
+            let (give, get) = (rng.int(0, ns - 1), ns + rng.int(0, nb - 1));
+            let ratio = rng.range(0.5, 2.0);
+            let mut row = Vec::new();
+            for (e, &(s, d)) in t.arcs.iter().enumerate() {
+                if s == give {
+                    row.push((e, 1.0));
+                }
+                if d == get {
+                    row.push((e, -ratio));
+                }
+            }
+            p.rows.push(row);
+            p.row_lo.push(-INF);
+            p.row_hi.push(0.0);
+        }
+        let s = match solve_lp(&p, Deadline::none()) {
+            Ok(s) => s,
+            Err(LpError::Infeasible) => continue,
+            Err(e) => panic!("case {case}: {e:?}"),
+        };
+        if let Err(e) = check_lp_certificate(&p, &s, 1e-8) {
+            panic!("case {case} ({ns} × {nb}): {e}");
+        }
+        solved += 1;
+        // The same problem without the ratio rows, by the network simplex (the penalty
+        // columns cost far more than any profit, so they only enter where the lower bounds
+        // cannot be met, and then the transportation problem is infeasible).
+        if let Ok(flow) = solve_transport(&t, Deadline::none()) {
+            assert!(
+                s.objective <= flow.objective + 1e-9 * flow.objective.abs().max(1.0),
+                "case {case}: with ratio rows {} above without {}",
+                s.objective,
+                flow.objective
+            );
+            cut += 1;
+        }
+    }
+    assert!(solved >= 30 && cut >= 20, "{solved} {cut}");
 }
 
 #[test]
