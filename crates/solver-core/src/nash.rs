@@ -61,6 +61,18 @@ use crate::welfare::{OptimalPattern, Welfare};
 /// itself rests on the interior point's targets (`frontier_ipm::GAP_TARGET`), held to a second
 /// formulation in `tests/nash_plain_markets.rs`.
 const FIRST_ORDER_STOP: f64 = 1e-8;
+/// Edge generation's own stop: its rounds go on until the answer's first-order gap is at most
+/// this (or until they stall, `EDGE_STALL_ROUNDS`), a tenth of `FIRST_ORDER_STOP`.
+///
+/// The gap bounds the Nash objective's distance to the optimum, but the utilities move like
+/// its square root along the flat directions of a large degenerate top level: on the
+/// benchmark's constrained 300×300 market the rounds ended at a gap of 1.6e-9 with the
+/// utilities 1.1e-5 of the largest off a run with a hundred times tighter stop, and on a
+/// defer-swap one (seed 3) at 2.1e-6. One more round each (1.5e-10) took them to 3.8e-8 and
+/// 5.6e-9; at 1e-10 they were 5.1e-9 and 6.4e-9, for 20–50% more time where the rounds went
+/// on, against 0–35% at 1e-9 (`docs/nash-stage-performance.md`). The stop cannot go much
+/// lower: the probe's own LP resolves gaps of a few 1e-10.
+const EDGE_STOP: f64 = 1e-9;
 /// Column generation never needs more columns than parties + 1 in exact arithmetic; this cap
 /// only guards against floating-point stalls.
 const MAX_COLUMNS_OVER_PARTIES: usize = 64;
@@ -1258,7 +1270,7 @@ fn edge_generation(
         let Probe {
             gap, wanted: next, ..
         } = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?;
-        if gap <= FIRST_ORDER_STOP {
+        if gap <= EDGE_STOP {
             return Ok(Some((col, gap)));
         }
         match &best {
