@@ -530,22 +530,26 @@ mod tests {
         assert!(from_cliques.slot(0, 1).is_none());
     }
 
-    /// A pattern whose last columns fill in completely takes the dense tail; its factor
-    /// solves the system, and a row that depends on others inside the tail is pinned there as
-    /// it is in the column loop.
-    #[test]
-    fn the_dense_tail_solves_and_pins_a_dependent_row() {
-        // An arrowhead on 0..20 (hub 0, eliminated last) joined to a dense block on 20..32.
-        let m = 32;
-        let mut pairs: Vec<(usize, usize)> = (1..20).map(|i| (i, 0)).collect();
-        for i in 20..m {
-            for j in 20..i {
+    /// An arrowhead on `0..hub` (hub 0) joined to a dense block on `hub..m`, each block row also
+    /// tied to row `attach(i)` of the arrowhead.
+    fn arrowhead_and_block(
+        m: usize,
+        hub: usize,
+        attach: fn(usize) -> usize,
+    ) -> Vec<(usize, usize)> {
+        let mut pairs: Vec<(usize, usize)> = (1..hub).map(|i| (i, 0)).collect();
+        for i in hub..m {
+            for j in hub..i {
                 pairs.push((i, j));
             }
-            pairs.push((i, 0));
+            pairs.push((i, attach(i)));
         }
-        let sym = Symbolic::new(m, &pairs);
-        assert!(m - sym.tail >= DENSE_TAIL_MIN, "tail of {}", m - sym.tail);
+        pairs
+    }
+
+    /// A symmetric matrix on `pairs` with entries in [−1, 1) and a diagonal `extra` above its
+    /// row's absolute sum (positive definite), the full matrix row-major.
+    fn dominant(m: usize, pairs: &[(usize, usize)], extra: f64) -> Vec<f64> {
         let mut dense = vec![0.0; m * m];
         for (k, &(i, j)) in pairs.iter().enumerate() {
             let a = ((k * 7919) % 1000) as f64 / 500.0 - 1.0;
@@ -554,8 +558,22 @@ mod tests {
         }
         for i in 0..m {
             let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
-            dense[i * m + i] = row + 1.0;
+            dense[i * m + i] = row + extra;
         }
+        dense
+    }
+
+    /// A pattern whose last columns fill in completely takes the dense tail; its factor
+    /// solves the system, and a row that depends on others inside the tail is pinned there as
+    /// it is in the column loop.
+    #[test]
+    fn the_dense_tail_solves_and_pins_a_dependent_row() {
+        // An arrowhead on 0..20 (hub 0, eliminated last) joined to a dense block on 20..32.
+        let m = 32;
+        let pairs = arrowhead_and_block(m, 20, |_| 0);
+        let sym = Symbolic::new(m, &pairs);
+        assert!(m - sym.tail >= DENSE_TAIL_MIN, "tail of {}", m - sym.tail);
+        let dense = dominant(m, &pairs, 1.0);
         let mut vals = values_of(&sym, &dense);
         assert!(sym.factor(&mut vals));
         let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.61).cos()).collect();
@@ -608,25 +626,10 @@ mod tests {
     #[test]
     fn the_dense_tail_gives_the_same_bits_in_every_grouping() {
         let m = 60;
-        let mut pairs: Vec<(usize, usize)> = (1..23).map(|i| (i, 0)).collect();
-        for i in 23..m {
-            for j in 23..i {
-                pairs.push((i, j));
-            }
-            pairs.push((i, i % 7));
-        }
+        let pairs = arrowhead_and_block(m, 23, |i| i % 7);
         let sym = Symbolic::new(m, &pairs);
         assert!(m - sym.tail >= 30, "tail of {}", m - sym.tail);
-        let mut dense = vec![0.0; m * m];
-        for (k, &(i, j)) in pairs.iter().enumerate() {
-            let a = ((k * 104_729) % 1999) as f64 / 997.0 - 1.0;
-            dense[i * m + j] = a;
-            dense[j * m + i] = a;
-        }
-        for i in 0..m {
-            let row: f64 = (0..m).map(|j| dense[i * m + j].abs()).sum();
-            dense[i * m + i] = row + 0.5;
-        }
+        let dense = dominant(m, &pairs, 0.5);
         let bits = |v: &Values| v.v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
         // The sparse columns as `factor` takes them, then the tail `R` rows at a time.
         let factored = |rows: usize| {
