@@ -117,14 +117,14 @@ impl EtaFile {
     /// lists): the etas and, per column, the row (basis position) it was pivoted on. `None`
     /// when the columns are dependent.
     ///
-    /// Order: single-entry columns (the logicals) first, then repeatedly a column that is the
-    /// last one left in some row (a leaf of the forest the edge columns make), pivoted on that
-    /// row; such a column meets no earlier eta's pivot row in its other entries, so it enters
-    /// the file as it is, without fill. When no row has one column left (the ratio rows join
-    /// the forest's trees into cycles), the column with the fewest entries in rows still free
-    /// is pivoted on its largest entry there. A leaf's pivot below `LEAF_THRESHOLD` of the
-    /// column's largest free entry waits for that second phase. Deterministic: ties go to the
-    /// lowest index.
+    /// Order: repeatedly a column that is the last one left in some row (a leaf of the forest
+    /// the edge columns make, or a logical alone in its row), pivoted on that row; when all its
+    /// entries are in rows not pivoted on yet — on a forest, always — it meets no earlier eta
+    /// and enters the file as it is, without fill. When no row has one column left (the ratio
+    /// rows join the forest's trees into cycles), the column with the fewest entries in rows
+    /// still free (a logical first) is transformed and pivoted on its largest entry there. A
+    /// leaf's pivot below `LEAF_THRESHOLD` of the column's largest free entry waits for that
+    /// second phase. Deterministic: ties go to the lowest index.
     pub(crate) fn rebuild(m: usize, columns: &[Vec<(usize, f64)>]) -> Option<(Self, Vec<usize>)> {
         let n = columns.len();
         let mut file = Self::identity(m);
