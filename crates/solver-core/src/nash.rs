@@ -1223,8 +1223,8 @@ const MAX_EDGE_ROUNDS: usize = 40;
 const EDGE_STALL_ROUNDS: usize = 2;
 
 /// Edge generation (see `nash_for_pattern`): `Some` settlement column with its first-order
-/// gap over the whole face — at most `FIRST_ORDER_STOP`, or at most `NEAR_MISS` when the
-/// rounds stall or run out — or `None` when they end above it or the inner solve fails.
+/// gap over the whole face — at most `EDGE_STOP`, or at most `NEAR_MISS` when the rounds
+/// stall or run out — or `None` when they end above it or the inner solve fails.
 #[allow(clippy::too_many_arguments)] // the face, what is known of it, the run's limits and the oracle's basis
 fn edge_generation(
     market: &Market,
