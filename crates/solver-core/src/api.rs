@@ -121,13 +121,16 @@ fn solve_timed(challenge: &Challenge, deadline: Deadline) -> Result<(Solution, S
 fn self_check(
     market: &Market,
     welfare: &Welfare,
-    settlement: Settlement,
+    mut settlement: Settlement,
     deadline: Deadline,
     window: u64,
 ) -> Result<(Settlement, f64, bool)> {
-    let judged =
-        |s: &Settlement| judge_settlement(market, s, welfare.optimum, &welfare.patterns, deadline);
-    let (w, pareto, stable) = judged(&settlement)?;
+    // The judge takes the stage's oracle basis out of the settlement: it is a cache for this
+    // check, not part of the answer, and taking it spares a copy.
+    let judged = |s: &mut Settlement| {
+        judge_settlement(market, s, welfare.optimum, &welfare.patterns, deadline)
+    };
+    let (w, pareto, stable) = judged(&mut settlement)?;
     if !pareto || stable {
         return Ok((settlement, w, stable));
     }
@@ -138,8 +141,8 @@ fn self_check(
         deadline,
         window,
     );
-    if let Ok(again) = again {
-        if let Ok((w_again, true, true)) = judged(&again) {
+    if let Ok(mut again) = again {
+        if let Ok((w_again, true, true)) = judged(&mut again) {
             return Ok((again, w_again, true));
         }
     }
@@ -148,10 +151,10 @@ fn self_check(
 
 /// The verifier's reading of a settlement (`verify::judge`): its welfare, and whether it is
 /// Pareto-optimal and Nash-stable against `optimum` (raised to the settlement's own welfare
-/// when that is higher) and the patterns already solved (`known`).
+/// when that is higher) and the patterns already solved (`known`). Takes `s.oracle_basis`.
 fn judge_settlement(
     market: &Market,
-    s: &Settlement,
+    s: &mut Settlement,
     optimum: f64,
     known: &[OptimalPattern],
     deadline: Deadline,
@@ -166,7 +169,7 @@ fn judge_settlement(
         optimum.max(w),
         known,
         s.oracle_prices.as_deref(),
-        s.oracle_basis.clone(),
+        s.oracle_basis.take(),
         deadline,
     )?;
     Ok((w, pareto, stable))
@@ -360,7 +363,7 @@ mod tests {
         damaged.utility = utilities(market, &damaged.x, &damaged.seller_share);
         // Judged against its own welfare as the optimum, with no pattern known.
         let (_, pareto, stable) =
-            judge_settlement(market, &damaged, 0.0, &[], Deadline::none()).expect("judges");
+            judge_settlement(market, &mut damaged, 0.0, &[], Deadline::none()).expect("judges");
         assert!(
             pareto && !stable,
             "the damaged split is on the frontier, not Nash-stable"

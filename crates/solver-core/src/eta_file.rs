@@ -125,71 +125,38 @@ impl EtaFile {
     /// still free (a logical first) is transformed and pivoted on its largest entry there. A
     /// leaf's pivot below `LEAF_THRESHOLD` of the column's largest free entry waits for that
     /// second phase. Deterministic: ties go to the lowest index.
+    ///
+    /// Every entry must be nonzero and name a row below `m` (the simplex's compressed columns
+    /// and logicals are).
     pub(crate) fn rebuild(m: usize, columns: &[Vec<(usize, f64)>]) -> Option<(Self, Vec<usize>)> {
+        debug_assert!(columns.iter().flatten().all(|&(i, a)| i < m && a != 0.0));
         let n = columns.len();
-        let mut file = Self::identity(m);
-        let mut place = vec![usize::MAX; n];
-        let mut free_row = vec![true; m];
-        // Per row, the columns with an entry in it; per row, how many of those are left.
         let mut in_row: Vec<Vec<usize>> = vec![Vec::new(); m];
         for (c, col) in columns.iter().enumerate() {
-            for &(i, a) in col {
-                if a != 0.0 && i < m {
-                    in_row[i].push(c);
-                }
+            for &(i, _) in col {
+                in_row[i].push(c);
             }
         }
-        let mut left: Vec<usize> = in_row.iter().map(Vec::len).collect();
-        let mut done = vec![false; n];
-        let mut alpha = vec![0.0; m];
-        let pivot_on = |file: &mut Self,
-                        c: usize,
-                        r: usize,
-                        alpha: Option<&[f64]>,
-                        free_row: &mut [bool],
-                        done: &mut [bool],
-                        left: &mut [usize],
-                        place: &mut [usize]| {
-            match alpha {
-                Some(alpha) => file.push(r, alpha),
-                None => file.push_sparse(r, &columns[c]),
-            }
-            free_row[r] = false;
-            done[c] = true;
-            place[c] = r;
-            for &(i, a) in &columns[c] {
-                if a != 0.0 && i < m {
-                    left[i] -= 1;
-                }
-            }
+        let mut b = Rebuild {
+            columns,
+            file: Self::identity(m),
+            place: vec![usize::MAX; n],
+            free_row: vec![true; m],
+            left: in_row.iter().map(Vec::len).collect(),
+            alpha: vec![0.0; m],
         };
-        // The column `c` in the current coordinates; its largest entry in a free row.
-        let transform = |file: &Self, c: usize, alpha: &mut [f64], free_row: &[bool]| -> f64 {
-            alpha.fill(0.0);
-            for &(i, a) in &columns[c] {
-                if i < m {
-                    alpha[i] += a;
-                }
-            }
-            file.ftran(alpha);
-            alpha
-                .iter()
-                .zip(free_row)
-                .filter(|(_, &f)| f)
-                .fold(0.0_f64, |b, (a, _)| b.max(a.abs()))
-        };
-        let mut remaining = n;
         let mut deferred = vec![false; n];
         // Rows that may be leaves (one column left): every row is checked once at the start,
         // then each row whose count drops to one is pushed; a popped row is checked again.
-        let mut leaves: Vec<usize> = (0..m).rev().filter(|&i| left[i] == 1).collect();
-        while remaining > 0 {
+        let mut leaves: Vec<usize> = (0..m).rev().filter(|&i| b.left[i] == 1).collect();
+        let mut pivots = 0;
+        while pivots < n {
             let mut leaf = None;
             while let Some(i) = leaves.pop() {
-                if !free_row[i] || left[i] != 1 {
+                if !b.free_row[i] || b.left[i] != 1 {
                     continue;
                 }
-                if let Some(&c) = in_row[i].iter().find(|&&c| !done[c]) {
+                if let Some(&c) = in_row[i].iter().find(|&&c| !b.pivoted(c)) {
                     if !deferred[c] {
                         leaf = Some((i, c));
                         break;
@@ -199,12 +166,9 @@ impl EtaFile {
             if let Some((r, c)) = leaf {
                 // A column all of whose entries are in free rows meets no eta's pivot row: in
                 // the current coordinates it is itself, and goes into the file as it is.
-                let untouched = columns[c].iter().all(|&(i, _)| i >= m || free_row[i]);
+                let untouched = columns[c].iter().all(|&(i, _)| b.free_row[i]);
                 let (big, at_r) = if untouched {
-                    let big = columns[c]
-                        .iter()
-                        .filter(|&&(i, _)| i < m)
-                        .fold(0.0_f64, |b, &(_, a)| b.max(a.abs()));
+                    let big = columns[c].iter().fold(0.0_f64, |x, &(_, a)| x.max(a.abs()));
                     let at_r: f64 = columns[c]
                         .iter()
                         .filter(|&&(i, _)| i == r)
@@ -212,63 +176,90 @@ impl EtaFile {
                         .sum();
                     (big, at_r)
                 } else {
-                    let big = transform(&file, c, &mut alpha, &free_row);
-                    (big, alpha[r])
+                    (b.transform(c), b.alpha[r])
                 };
-                if big > SINGULAR && at_r.abs() >= LEAF_THRESHOLD * big {
-                    pivot_on(
-                        &mut file,
-                        c,
-                        r,
-                        (!untouched).then_some(&alpha[..]),
-                        &mut free_row,
-                        &mut done,
-                        &mut left,
-                        &mut place,
-                    );
-                    remaining -= 1;
-                    for &(i, a) in &columns[c] {
-                        if a != 0.0 && i < m && free_row[i] && left[i] == 1 {
-                            leaves.push(i);
-                        }
-                    }
-                } else {
+                let acceptable = big > SINGULAR && at_r.abs() >= LEAF_THRESHOLD * big;
+                if !acceptable {
                     deferred[c] = true;
+                    continue;
                 }
-                continue;
+                b.pivot(c, r, !untouched);
+                // Rows this pivot left with one column are leaves now.
+                leaves.extend(
+                    columns[c]
+                        .iter()
+                        .map(|&(i, _)| i)
+                        .filter(|&i| b.free_row[i] && b.left[i] == 1),
+                );
+            } else {
+                // The bump: the column with the fewest entries in free rows, on its largest
+                // one. Deferred leaves get another chance after it.
+                let c = (0..n)
+                    .filter(|&c| !b.pivoted(c))
+                    .min_by_key(|&c| columns[c].iter().filter(|&&(i, _)| b.free_row[i]).count())?;
+                let big = b.transform(c);
+                if big <= SINGULAR {
+                    return None;
+                }
+                let r = (0..m).find(|&i| b.free_row[i] && b.alpha[i].abs() == big)?;
+                b.pivot(c, r, true);
+                deferred.fill(false);
+                // Rows this pivot left with one column are leaves now, with every other leaf.
+                leaves.extend((0..m).rev().filter(|&i| b.free_row[i] && b.left[i] == 1));
             }
-            // The bump: the column with the fewest entries in free rows, on its largest one.
-            let c = (0..n).filter(|&c| !done[c]).min_by_key(|&c| {
-                columns[c]
-                    .iter()
-                    .filter(|&&(i, a)| a != 0.0 && i < m && free_row[i])
-                    .count()
-            })?;
-            let big = transform(&file, c, &mut alpha, &free_row);
-            if big <= SINGULAR {
-                return None;
-            }
-            let r = (0..m)
-                .filter(|&i| free_row[i])
-                .find(|&i| alpha[i].abs() == big)?;
-            pivot_on(
-                &mut file,
-                c,
-                r,
-                Some(&alpha),
-                &mut free_row,
-                &mut done,
-                &mut left,
-                &mut place,
-            );
-            remaining -= 1;
-            // Deferred leaves get another chance, and rows this pivot left with one column
-            // are leaves now.
-            deferred.fill(false);
-            leaves.extend((0..m).rev().filter(|&i| free_row[i] && left[i] == 1));
+            pivots += 1;
         }
+        let mut file = b.file;
         file.rebuilt_len = file.idx.len() + file.row.len();
-        Some((file, place))
+        Some((file, b.place))
+    }
+}
+
+/// The state of `EtaFile::rebuild`.
+struct Rebuild<'a> {
+    columns: &'a [Vec<(usize, f64)>],
+    file: EtaFile,
+    /// Per column, the row it was pivoted on (`usize::MAX`: not yet).
+    place: Vec<usize>,
+    free_row: Vec<bool>,
+    /// Per row, how many of its columns are not pivoted yet.
+    left: Vec<usize>,
+    /// The last column `transform` took to the current coordinates.
+    alpha: Vec<f64>,
+}
+
+impl Rebuild<'_> {
+    fn pivoted(&self, c: usize) -> bool {
+        self.place[c] != usize::MAX
+    }
+
+    /// Column `c` in the current coordinates, into `alpha`; its largest entry in a free row.
+    fn transform(&mut self, c: usize) -> f64 {
+        self.alpha.fill(0.0);
+        for &(i, a) in &self.columns[c] {
+            self.alpha[i] += a;
+        }
+        self.file.ftran(&mut self.alpha);
+        self.alpha
+            .iter()
+            .zip(&self.free_row)
+            .filter(|(_, &f)| f)
+            .fold(0.0_f64, |b, (a, _)| b.max(a.abs()))
+    }
+
+    /// Pivot column `c` on row `r`: its transformed column (`alpha`) or, when `transformed`
+    /// is false, the column as it is.
+    fn pivot(&mut self, c: usize, r: usize, transformed: bool) {
+        if transformed {
+            self.file.push(r, &self.alpha);
+        } else {
+            self.file.push_sparse(r, &self.columns[c]);
+        }
+        self.free_row[r] = false;
+        self.place[c] = r;
+        for &(i, _) in &self.columns[c] {
+            self.left[i] -= 1;
+        }
     }
 }
 

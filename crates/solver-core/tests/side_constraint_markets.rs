@@ -15,12 +15,10 @@
 
 use std::time::{Duration, Instant};
 
+use nash_solver_core::api::response_text;
 use nash_solver_core::nash::{counted_weights, oracle, pattern_face};
 use nash_solver_core::verify::settlement_pattern;
-use nash_solver_core::{
-    parse_challenge, solve_challenge, solve_json, verify_json, Deadline, SolveOptions,
-    VerifyOptions,
-};
+use nash_solver_core::{parse_challenge, solve_challenge, verify_json, Deadline, VerifyOptions};
 
 /// The largest relative first-order gap an answer found by edge generation may have: the Nash
 /// stage's rounds stop there (`nash.rs`, `EDGE_STOP`), unless they stall above it. The
@@ -31,12 +29,11 @@ const EDGE_STOP: f64 = 1e-9;
 fn solve_and_verify(file: &str) {
     let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("the data file (see benchmark-markets.mjs)");
+    let challenge = parse_challenge(&text).expect("parse");
     let far = Instant::now() + Duration::from_secs(600);
-    let options = SolveOptions {
-        deadline: Some(far),
-        ..SolveOptions::default()
-    };
-    let response = solve_json(&text, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let solution =
+        solve_challenge(&challenge, Deadline::at(far)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let response = response_text(&challenge, &solution, "", Duration::ZERO).expect("response");
     let verdicts: serde_json::Value = serde_json::from_str(
         &verify_json(&text, &[&response], &VerifyOptions::default()).expect("verify"),
     )
@@ -51,8 +48,6 @@ fn solve_and_verify(file: &str) {
 
     // The first-order gap of the settlement over its own face, as the verifier's test reads
     // it but as a number: `max Σ π_i u'_i / Σ w − 1` with `π = w / u` over `P+`.
-    let challenge = parse_challenge(&text).expect("parse");
-    let solution = solve_challenge(&challenge, Deadline::at(far)).expect("solve");
     let (market, s) = (&solution.market, &solution.settlement);
     let pattern = settlement_pattern(market, &s.x, &solution.welfare.patterns, Deadline::none())
         .expect("the settlement's pattern");
