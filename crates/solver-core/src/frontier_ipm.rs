@@ -333,6 +333,40 @@ pub fn solve(
     w: &[f64],
     deadline: Deadline,
 ) -> Option<(Vec<f64>, Vec<f64>)> {
+    solve_until(market, face, w, deadline, None)
+}
+
+/// Where a caller may stop the iteration short of its targets: once the mean complementarity
+/// is at most `gap` (with the rows within `CHECKPOINT_ROW` and the dual residual within
+/// `CHECKPOINT_DUAL` of the largest weight), the iterate's allocation is offered to `stop`,
+/// once; when it answers `true` the iteration ends there and returns that iterate, otherwise it
+/// goes on to its targets as if never asked. Edge generation uses it: a round that is not the
+/// last only has to show which edges to add, and whether it is the last is only known from
+/// its allocation's first-order test.
+pub(crate) struct Checkpoint<'a> {
+    pub gap: f64,
+    /// Given the allocation as `solve` returns it: flow and seller's share per edge.
+    pub stop: &'a mut dyn FnMut(&[f64], &[f64]) -> bool,
+}
+
+/// A `Checkpoint` on a program's own columns (`solve_problem`): its mean complementarity, and
+/// the question put to the caller there, given the iterate's columns.
+pub(crate) type ColumnCheckpoint<'a> = (f64, &'a mut dyn FnMut(&[f64]) -> bool);
+
+/// Rows of an iterate offered at a `Checkpoint`, in units of the quantity scale: far inside
+/// what the caller's projection onto the face repairs (`ACCEPT_ROW`).
+const CHECKPOINT_ROW: f64 = 1e-9;
+/// The dual residual of an iterate offered at a `Checkpoint`, relative to the largest weight.
+const CHECKPOINT_DUAL: f64 = 1e-6;
+
+/// `solve`, with a point where the caller may stop it early (`Checkpoint`).
+pub(crate) fn solve_until(
+    market: &Market,
+    face: &Face,
+    w: &[f64],
+    deadline: Deadline,
+    checkpoint: Option<Checkpoint<'_>>,
+) -> Option<(Vec<f64>, Vec<f64>)> {
     let usable: Vec<usize> = (0..market.edges.len())
         .filter(|&e| face.edge_allowed[e])
         .collect();
@@ -341,24 +375,42 @@ pub fn solve(
     }
     let scale = quantity_scale(market);
     let p = build(market, face, &usable, scale);
-    let (z, _) = solve_problem(&p, w, deadline)?;
-    let mut x = vec![0.0; market.edges.len()];
-    let mut share = vec![0.0; market.edges.len()];
-    for (k, &e) in usable.iter().enumerate() {
-        let (a, b) = (z[2 * k].max(0.0) * scale, z[2 * k + 1].max(0.0) * scale);
-        x[e] = a + b;
-        share[e] = market.edges[e].surplus * a;
-    }
-    Some((x, share))
+    let allocation = |z: &[f64]| {
+        let mut x = vec![0.0; market.edges.len()];
+        let mut share = vec![0.0; market.edges.len()];
+        for (k, &e) in usable.iter().enumerate() {
+            let (a, b) = (z[2 * k].max(0.0) * scale, z[2 * k + 1].max(0.0) * scale);
+            x[e] = a + b;
+            share[e] = market.edges[e].surplus * a;
+        }
+        (x, share)
+    };
+    let (z, _) = match checkpoint {
+        None => solve_problem(&p, w, deadline, None)?,
+        Some(Checkpoint { gap, stop }) => {
+            let mut offer = |z: &[f64]| {
+                let (x, share) = allocation(z);
+                stop(&x, &share)
+            };
+            solve_problem(&p, w, deadline, Some((gap, &mut offer)))?
+        }
+    };
+    Some(allocation(&z))
 }
 
 /// The iteration itself, on any program of the owner-arc form; `w` has one weight per party
 /// the owners name (0: not counted). Returns the best iterate's columns (in the program's
-/// scaled units) and its `merit` (at most 1: converged; above, within `accepted`), or
-/// `None` when it does not converge.
+/// scaled units) and its `merit` (at most 1: converged; above, within `accepted`, or stopped
+/// at `checkpoint`), or `None` when it does not converge. `checkpoint`: a mean complementarity
+/// and the question put to the caller there (`Checkpoint`), on the program's own columns.
 #[allow(clippy::needless_range_loop)] // `j` addresses several parallel arrays (z, v, d, g) at once
 #[allow(clippy::too_many_lines)] // one Newton iteration reads best as one piece
-pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Option<(Vec<f64>, f64)> {
+pub(crate) fn solve_problem(
+    p: &Problem,
+    w: &[f64],
+    deadline: Deadline,
+    mut checkpoint: Option<ColumnCheckpoint<'_>>,
+) -> Option<(Vec<f64>, f64)> {
     let n = p.cols.len();
     let m = p.b.len();
     let parties = w.len();
@@ -468,6 +520,15 @@ pub(crate) fn solve_problem(p: &Problem, w: &[f64], deadline: Deadline) -> Optio
         }
         if merit <= 1.0 || stalled > STALL_ITERATIONS {
             break;
+        }
+        if checkpoint.as_ref().is_some_and(|&(at, _)| {
+            gap <= at && rp_norm <= CHECKPOINT_ROW && rd_norm <= CHECKPOINT_DUAL * w_max
+        }) {
+            if let Some((_, stop)) = checkpoint.take() {
+                if stop(&z) {
+                    return Some((z, merit));
+                }
+            }
         }
         // Q = D + Σ_i g_i g_iᵀ, D = v / z; per party s_i = 1 + g_iᵀ D⁻¹ g_i.
         s_party.iter_mut().for_each(|x| *x = 1.0);

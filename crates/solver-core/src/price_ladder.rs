@@ -166,7 +166,7 @@ pub fn solve(
         owner,
         arcs,
     };
-    let (z, merit) = solve_problem(&problem, w, deadline)?;
+    let (z, merit) = solve_problem(&problem, w, deadline, None)?;
     let mut utility = vec![0.0; market.parties.len()];
     for (o, &y) in problem.owner[..arcs].iter().zip(&z) {
         if let Some((party, credit)) = *o {
