@@ -1579,6 +1579,21 @@ mod tests {
     use crate::edges::build_market;
     use crate::welfare::{leg_totals, solve_welfare};
 
+    /// The benchmark generator's `n × n` market: its welfare face, the welfare allocation split
+    /// exactly (with P+ discovery's columns), and the counted weights.
+    fn generated_face(n: usize, seed: u64) -> (Market, Face, Vec<Column>, Vec<f64>) {
+        let market = build_market(
+            &crate::challenge::parse_challenge(&gen::market(n, n, seed)).expect("valid"),
+        );
+        let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare");
+        let face = pattern_face(&market, &welfare.patterns[0]);
+        let mut columns = vec![split_allocation(&market, &welfare.patterns[0].relaxed.x)];
+        let p_plus = discover_p_plus(&market, &face, &mut columns, Deadline::none(), 0, &mut None)
+            .expect("P+");
+        let w = counted_weights(&market, &p_plus);
+        (market, face, columns, w)
+    }
+
     /// A checkpoint the caller declines must leave the interior point's answer bit for bit as
     /// without one (edge generation's last round is finished that way), and one it accepts
     /// must return the allocation it was shown, taken at the checkpoint's gap: short of the
@@ -1587,55 +1602,35 @@ mod tests {
     fn an_interior_point_stops_at_a_checkpoint_only_when_asked() {
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
         for (n, seed) in [(8, 5), (20, 6)] {
-            let market = build_market(
-                &crate::challenge::parse_challenge(&gen::market(n, n, seed)).expect("valid"),
-            );
-            let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare");
-            let face = pattern_face(&market, &welfare.patterns[0]);
-            let mut columns = vec![split_allocation(&market, &welfare.patterns[0].relaxed.x)];
-            let p_plus =
-                discover_p_plus(&market, &face, &mut columns, Deadline::none(), 0, &mut None)
-                    .expect("P+");
-            let w = counted_weights(&market, &p_plus);
+            let (market, face, _, w) = generated_face(n, seed);
             let whole = crate::frontier_ipm::solve(&market, &face, &w, Deadline::none())
                 .expect("the whole face solves");
+            // Solved with a checkpoint at 1e-6 whose question `stop` answers.
+            let solve_with = |stop: &mut dyn FnMut(&[f64], &[f64]) -> bool| {
+                let checkpoint = Checkpoint { gap: 1e-6, stop };
+                crate::frontier_ipm::solve_until(
+                    &market,
+                    &face,
+                    &w,
+                    Deadline::none(),
+                    Some(checkpoint),
+                )
+            };
             let mut asked = 0;
-            let mut declined = |_: &[f64], _: &[f64]| {
+            let finished = solve_with(&mut |_, _| {
                 asked += 1;
                 false
-            };
-            let checkpoint = Checkpoint {
-                gap: 1e-6,
-                stop: &mut declined,
-            };
-            let finished = crate::frontier_ipm::solve_until(
-                &market,
-                &face,
-                &w,
-                Deadline::none(),
-                Some(checkpoint),
-            )
+            })
             .expect("it solves");
             assert_eq!(asked, 1, "{n}x{n}: asked once");
             assert_eq!(bits(&finished.0), bits(&whole.0), "{n}x{n}: flows");
             assert_eq!(bits(&finished.1), bits(&whole.1), "{n}x{n}: shares");
 
             let mut shown = None;
-            let mut accept = |x: &[f64], share: &[f64]| {
+            let stopped = solve_with(&mut |x, share| {
                 shown = Some((x.to_vec(), share.to_vec()));
                 true
-            };
-            let checkpoint = Checkpoint {
-                gap: 1e-6,
-                stop: &mut accept,
-            };
-            let stopped = crate::frontier_ipm::solve_until(
-                &market,
-                &face,
-                &w,
-                Deadline::none(),
-                Some(checkpoint),
-            )
+            })
             .expect("it stops");
             let (x, share) = shown.expect("shown an iterate");
             assert_eq!(bits(&stopped.0), bits(&x), "{n}x{n}: the flows shown");
@@ -1708,16 +1703,7 @@ mod tests {
     fn an_exchange_of_partners_bounds_the_first_order_gap_from_below() {
         let mut skipped = 0;
         for (n, seed) in [(6, 1), (20, 2), (40, 3), (100, 4)] {
-            let market = build_market(
-                &crate::challenge::parse_challenge(&gen::market(n, n, seed)).expect("valid"),
-            );
-            let welfare = solve_welfare(&market, Deadline::none(), 0).expect("welfare");
-            let face = pattern_face(&market, &welfare.patterns[0]);
-            let mut columns = vec![split_allocation(&market, &welfare.patterns[0].relaxed.x)];
-            let p_plus =
-                discover_p_plus(&market, &face, &mut columns, Deadline::none(), 0, &mut None)
-                    .expect("P+");
-            let w = counted_weights(&market, &p_plus);
+            let (market, face, columns, w) = generated_face(n, seed);
             let probe = probe_face(
                 &market,
                 &face,
