@@ -23,6 +23,9 @@ pub struct Symbolic {
     row: Vec<usize>,
     /// For row `i`, the columns `k < i` whose pattern holds `i` (ascending).
     row_cols: Vec<Vec<usize>>,
+    /// `same_below[k]`: column `k + 1` holds exactly column `k`'s rows below `k + 1` (the two
+    /// belong to one supernode), so below any row both hold, their rows are the same.
+    same_below: Vec<bool>,
     /// First column of the dense tail: from it on every column holds every row below it (the
     /// last cliques of a minimum-degree order), and `factor` takes those columns as one dense
     /// block. `m` when the tail is shorter than `DENSE_TAIL_MIN`.
@@ -155,6 +158,14 @@ impl Symbolic {
             row.extend(rows);
             colptr.push(row.len());
         }
+        let same_below = (0..m)
+            .map(|k| {
+                k + 2 <= m
+                    && colptr[k] < colptr[k + 1]
+                    && row[colptr[k]] == k + 1
+                    && row[colptr[k] + 1..colptr[k + 1]] == row[colptr[k + 1]..colptr[k + 2]]
+            })
+            .collect();
         // Column j of the tail holds the m − 1 − j rows below it; walk back from the last.
         let mut tail = m;
         while tail > 0 && colptr[tail] - colptr[tail - 1] == m - tail {
@@ -170,6 +181,7 @@ impl Symbolic {
             colptr,
             row,
             row_cols,
+            same_below,
             tail,
         }
     }
@@ -231,6 +243,8 @@ impl Symbolic {
     fn factor_columns(&self, v: &mut [f64]) -> Vec<usize> {
         let m = self.m;
         let mut work = vec![0.0; m];
+        // The gathered rows of a supernode's run (see below).
+        let mut run: Vec<f64> = Vec::with_capacity(m);
         // next[k]: position (within column k) of the first entry not yet used as a multiplier.
         let mut next: Vec<usize> = self.colptr[..m].to_vec();
         for j in 0..self.tail {
@@ -239,14 +253,47 @@ impl Symbolic {
             for p in self.colptr[j]..self.colptr[j + 1] {
                 work[self.row[p]] = v[m + p];
             }
-            for &k in &self.row_cols[j] {
-                let p = next[k];
-                let ljk = v[m + p];
-                d -= ljk * ljk;
-                for q in p + 1..self.colptr[k + 1] {
-                    work[self.row[q]] -= v[m + q] * ljk;
+            let cols = &self.row_cols[j];
+            let mut i = 0;
+            while i < cols.len() {
+                // A run of columns of one supernode: below row j they hold the same rows, so
+                // those rows of `work` are gathered once, updated by each column in turn over
+                // contiguous values, and scattered back — every entry gets the same
+                // subtractions in the same order as column by column.
+                let mut end = i + 1;
+                while end < cols.len()
+                    && cols[end] == cols[end - 1] + 1
+                    && self.same_below[cols[end - 1]]
+                {
+                    end += 1;
                 }
-                next[k] = p + 1;
+                let first = cols[i];
+                let rows = &self.row[next[first] + 1..self.colptr[first + 1]];
+                if end - i == 1 {
+                    let p = next[first];
+                    let ljk = v[m + p];
+                    d -= ljk * ljk;
+                    for (&r, &lrk) in rows.iter().zip(&v[m + p + 1..]) {
+                        work[r] -= lrk * ljk;
+                    }
+                    next[first] = p + 1;
+                } else {
+                    run.clear();
+                    run.extend(rows.iter().map(|&r| work[r]));
+                    for &k in &cols[i..end] {
+                        let p = next[k];
+                        let ljk = v[m + p];
+                        d -= ljk * ljk;
+                        for (w, &lrk) in run.iter_mut().zip(&v[m + p + 1..m + self.colptr[k + 1]]) {
+                            *w -= lrk * ljk;
+                        }
+                        next[k] = p + 1;
+                    }
+                    for (&r, &w) in rows.iter().zip(&run) {
+                        work[r] = w;
+                    }
+                }
+                i = end;
             }
             // Written so that NaN also lands here.
             if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
@@ -484,6 +531,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The runs of a supernode's columns (gathered once, updated over contiguous values) must
+    /// give the bits of the same columns taken one by one, on patterns made of overlapping
+    /// cliques as the interior point's Newton matrices are.
+    #[test]
+    fn supernode_runs_give_the_bits_of_column_by_column() {
+        let mut runs_used = 0;
+        for (m, seed) in [(60, 21), (200, 22), (400, 23)] {
+            let mut state = crate::test_rng::states(seed);
+            let mut next = || (state() >> 33) as usize;
+            let cliques: Vec<Vec<usize>> = (0..m / 2)
+                .map(|_| {
+                    let size = 2 + next() % 6;
+                    let start = next() % m;
+                    (0..size)
+                        .map(|k| (start + k * (1 + next() % 9)) % m)
+                        .collect()
+                })
+                .chain((1..m).map(|i| vec![i - 1, i]))
+                .collect();
+            let mut pairs = Vec::new();
+            for c in &cliques {
+                for (k, &a) in c.iter().enumerate() {
+                    pairs.extend(c[k + 1..].iter().filter(|&&b| b != a).map(|&b| (a, b)));
+                }
+            }
+            let sym = Symbolic::from_cliques(m, &cliques);
+            runs_used += (0..sym.tail)
+                .filter(|&j| {
+                    sym.row_cols[j]
+                        .windows(2)
+                        .any(|w| w[1] == w[0] + 1 && sym.same_below[w[0]])
+                })
+                .count();
+            let mut one_by_one = sym.clone();
+            one_by_one.same_below.iter_mut().for_each(|s| *s = false);
+            let dense = dominant(m, &pairs, 1.0);
+            let (mut a, mut b) = (values_of(&sym, &dense), values_of(&one_by_one, &dense));
+            assert!(sym.factor(&mut a) && one_by_one.factor(&mut b));
+            let bits = |v: &Values| v.v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+            assert_eq!(bits(&a), bits(&b), "m = {m}");
+            let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).sin()).collect();
+            let mut rhs = times(&dense, &x);
+            sym.solve(&a, &mut rhs);
+            assert!(
+                rhs.iter().zip(&x).all(|(y, x)| (y - x).abs() < 1e-9),
+                "m = {m}"
+            );
+        }
+        assert!(
+            runs_used > 50,
+            "the patterns must have runs to take ({runs_used})"
+        );
     }
 
     #[test]
