@@ -280,11 +280,37 @@ impl Symbolic {
                 } else {
                     run.clear();
                     run.extend(rows.iter().map(|&r| work[r]));
-                    for &k in &cols[i..end] {
+                    let len = run.len();
+                    // Four columns per pass over the run: each entry is loaded and stored once
+                    // for four subtractions, still made one after the other in column order.
+                    let mut quads = cols[i..end].chunks_exact(4);
+                    for quad in &mut quads {
+                        let p: [usize; 4] = std::array::from_fn(|t| next[quad[t]]);
+                        let l: [f64; 4] = std::array::from_fn(|t| v[m + p[t]]);
+                        for lt in l {
+                            d -= lt * lt;
+                        }
+                        let c: [&[f64]; 4] =
+                            std::array::from_fn(|t| &v[m + p[t] + 1..m + p[t] + 1 + len]);
+                        for ((((w, &a), &b), &e), &f) in
+                            run.iter_mut().zip(c[0]).zip(c[1]).zip(c[2]).zip(c[3])
+                        {
+                            let mut x = *w;
+                            x -= a * l[0];
+                            x -= b * l[1];
+                            x -= e * l[2];
+                            x -= f * l[3];
+                            *w = x;
+                        }
+                        for (&k, pt) in quad.iter().zip(p) {
+                            next[k] = pt + 1;
+                        }
+                    }
+                    for &k in quads.remainder() {
                         let p = next[k];
                         let ljk = v[m + p];
                         d -= ljk * ljk;
-                        for (w, &lrk) in run.iter_mut().zip(&v[m + p + 1..m + self.colptr[k + 1]]) {
+                        for (w, &lrk) in run.iter_mut().zip(&v[m + p + 1..m + p + 1 + len]) {
                             *w -= lrk * ljk;
                         }
                         next[k] = p + 1;
