@@ -50,30 +50,7 @@ impl Dense {
         if a.len() != m * m {
             return false;
         }
-        // Four lanes per register where the processor has them, more rows per pass where it
-        // has the registers for them; the same bits either way.
-        #[cfg(target_arch = "x86_64")]
-        if crate::wide::has_avx512() {
-            #[allow(
-                unsafe_code,
-                reason = "an AVX-512 function, called after the check above"
-            )]
-            // SAFETY: the processor supports AVX-512 F and VL (`has_avx512`).
-            unsafe {
-                factor_avx512(m, a);
-            }
-            return a.iter().all(|x| x.is_finite());
-        }
-        #[cfg(target_arch = "x86_64")]
-        if crate::wide::has_avx2() {
-            #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
-            // SAFETY: the processor supports AVX2 (`has_avx2`).
-            unsafe {
-                factor_avx2(m, a);
-            }
-            return a.iter().all(|x| x.is_finite());
-        }
-        factor_lower::<2>(m, a);
+        factor_with(m, a, Pivots::OWN);
         a.iter().all(|x| x.is_finite())
     }
 
@@ -94,12 +71,58 @@ impl Dense {
     }
 }
 
+/// How a factor judges its pivots: one that is not clearly positive relative to a reference
+/// diagonal becomes `huge`, which drops that direction from the solve instead of failing.
+#[derive(Clone, Copy)]
+pub(crate) struct Pivots<'a> {
+    /// The diagonal a pivot is judged against: the matrix's own (`None`), or another (the
+    /// sparse factor's dense tail: its diagonal before the sparse columns' updates).
+    pub reference: Option<&'a [f64]>,
+    pub huge: f64,
+}
+
+impl Pivots<'_> {
+    /// `Dense::factor`'s rule.
+    const OWN: Pivots<'static> = Pivots {
+        reference: None,
+        huge: 1e32,
+    };
+}
+
+/// The factor of `Dense::factor` on an `m × m` row-major lower triangle, with `pivots`' rule:
+/// four lanes per register where the processor has them, more rows per pass where it has the
+/// registers for them; the same bits either way.
+pub(crate) fn factor_with(m: usize, a: &mut [f64], pivots: Pivots<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::wide::has_avx512() {
+        #[allow(
+            unsafe_code,
+            reason = "an AVX-512 function, called after the check above"
+        )]
+        // SAFETY: the processor supports AVX-512 F and VL (`has_avx512`).
+        unsafe {
+            factor_avx512(m, a, pivots);
+        }
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if crate::wide::has_avx2() {
+        #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
+        // SAFETY: the processor supports AVX2 (`has_avx2`).
+        unsafe {
+            factor_avx2(m, a, pivots);
+        }
+        return;
+    }
+    factor_lower::<2>(m, a, pivots);
+}
+
 /// `factor_lower` compiled for AVX2 (`wide.rs`), four rows at a time: eight four-lane sums
 /// and six loads fit AVX2's sixteen registers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn factor_avx2(m: usize, a: &mut [f64]) {
-    factor_lower::<4>(m, a);
+fn factor_avx2(m: usize, a: &mut [f64], pivots: Pivots<'_>) {
+    factor_lower::<4>(m, a, pivots);
 }
 
 /// `factor_lower` compiled for AVX-512 (`wide.rs`), eight rows at a time: sixteen four-lane
@@ -107,14 +130,15 @@ fn factor_avx2(m: usize, a: &mut [f64]) {
 /// was four per four, and the loads bound the loop).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl")]
-fn factor_avx512(m: usize, a: &mut [f64]) {
-    factor_lower::<8>(m, a);
+fn factor_avx512(m: usize, a: &mut [f64], pivots: Pivots<'_>) {
+    factor_lower::<8>(m, a, pivots);
 }
 
 /// The left-looking factor of `Dense::factor`, in place on the row-major lower triangle, the
 /// rows below each pair of pivot columns taken `R` at a time (any `R` gives the same bits).
 #[inline(always)]
-fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
+fn factor_lower<const R: usize>(m: usize, a: &mut [f64], pivots: Pivots<'_>) {
+    let reference = |i: usize, own: f64| pivots.reference.map_or(own, |r| r[i]);
     // Columns two at a time (left-looking): each row below updates both from one pass
     // over its prefix, so every load of the two pivot rows serves four products.
     let mut j = 0;
@@ -122,6 +146,8 @@ fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
         let dj = pivot(
             a[j * m + j],
             dot(&a[j * m..j * m + j], &a[j * m..j * m + j]),
+            reference(j, a[j * m + j]),
+            pivots.huge,
         );
         a[j * m + j] = dj;
         if j + 1 == m {
@@ -133,6 +159,8 @@ fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
         let dk = pivot(
             a[k * m + k],
             dot(&a[k * m..k * m + k], &a[k * m..k * m + k]),
+            reference(k, a[k * m + k]),
+            pivots.huge,
         );
         a[k * m + k] = dk;
         // L[i][j] = (A[i][j] − L[i][..j]·L[j][..j]) / L[j][j], then L[i][k] likewise with
@@ -165,13 +193,13 @@ fn factor_lower<const R: usize>(m: usize, a: &mut [f64]) {
     }
 }
 
-/// The pivot `√(original − sum)`; one that is not clearly positive (relative to the original
-/// diagonal) becomes huge (see `factor`).
+/// The pivot `√(value − sum)`; one that is not clearly positive relative to `reference`
+/// becomes `huge` (see `Pivots`).
 #[inline(always)]
-fn pivot(original: f64, sum: f64) -> f64 {
-    let d = original - sum;
-    if d.is_nan() || d <= 1e-13 * original.abs() || d <= 0.0 {
-        1e32
+fn pivot(value: f64, sum: f64, reference: f64, huge: f64) -> f64 {
+    let d = value - sum;
+    if d.is_nan() || d <= 1e-13 * reference.abs() || d <= 0.0 {
+        huge
     } else {
         d.sqrt()
     }
@@ -309,7 +337,7 @@ mod tests {
             let dense = Dense::new(m);
             let mut a = lower(&dense, &random_spd(m, &mut seed));
             let mut baseline = a.clone();
-            factor_lower::<2>(m, &mut baseline);
+            factor_lower::<2>(m, &mut baseline, Pivots::OWN);
             assert!(dense.factor(&mut a));
             let same = a
                 .iter()
@@ -331,18 +359,68 @@ mod tests {
             let dense = Dense::new(m);
             let a = lower(&dense, &random_spd(m, &mut seed));
             let mut baseline = a.clone();
-            factor_lower::<2>(m, &mut baseline);
+            factor_lower::<2>(m, &mut baseline, Pivots::OWN);
             for (r, mut got) in [(1, a.clone()), (4, a.clone()), (8, a.clone())] {
                 match r {
-                    1 => factor_lower::<1>(m, &mut got),
-                    4 => factor_lower::<4>(m, &mut got),
-                    _ => factor_lower::<8>(m, &mut got),
+                    1 => factor_lower::<1>(m, &mut got, Pivots::OWN),
+                    4 => factor_lower::<4>(m, &mut got, Pivots::OWN),
+                    _ => factor_lower::<8>(m, &mut got, Pivots::OWN),
                 }
                 let same = got
                     .iter()
                     .zip(&baseline)
                     .all(|(x, y)| x.to_bits() == y.to_bits());
                 assert!(same, "m={m}: {r} rows per pass differ from two");
+            }
+        }
+    }
+
+    /// The sparse factor's dense tail judges its pivots against another diagonal (`Pivots`):
+    /// there too every grouping and the dispatched build give the baseline's bits, and a pivot
+    /// that is small against the reference becomes the huge value even where it is not small
+    /// against the matrix's own diagonal.
+    #[test]
+    fn pivots_judged_against_a_reference_keep_the_bits_and_the_rule() {
+        let mut seed = 17_u64;
+        for m in [5, 17, 40, 77] {
+            let dense = Dense::new(m);
+            let a = lower(&dense, &random_spd(m, &mut seed));
+            // Row 3's reference is 1e16 times its own diagonal: its pivot (the diagonal less
+            // a sum of squares) is then below 1e-13 of the reference.
+            let reference: Vec<f64> = (0..m)
+                .map(|i| a[i * m + i] * if i == 3 { 1e16 } else { 1.0 })
+                .collect();
+            let pivots = Pivots {
+                reference: Some(&reference),
+                huge: 1e64,
+            };
+            let mut baseline = a.clone();
+            factor_lower::<2>(m, &mut baseline, pivots);
+            assert_eq!(baseline[3 * m + 3].to_bits(), 1e64_f64.to_bits(), "m={m}");
+            assert!((1..m)
+                .filter(|&i| i != 3)
+                .all(|i| baseline[i * m + i] < 1e3));
+            let mut dispatched = a.clone();
+            factor_with(m, &mut dispatched, pivots);
+            let mut runs = vec![(0, dispatched)];
+            for r in [1, 4, 8] {
+                let mut got = a.clone();
+                match r {
+                    1 => factor_lower::<1>(m, &mut got, pivots),
+                    4 => factor_lower::<4>(m, &mut got, pivots),
+                    _ => factor_lower::<8>(m, &mut got, pivots),
+                }
+                runs.push((r, got));
+            }
+            for (r, got) in runs {
+                let same = got
+                    .iter()
+                    .zip(&baseline)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(
+                    same,
+                    "m={m}: {r} rows per pass (0: dispatched) differ from two"
+                );
             }
         }
     }

@@ -336,58 +336,16 @@ impl Symbolic {
         next
     }
 
-    /// `factor_tail_rows` with as many rows per pass against the pivot row as the processor's
-    /// registers hold (`wide.rs`): eight with AVX-512, four otherwise. Each row's sum is its
-    /// own, with `dot`'s additions in `dot`'s order, so every build gives the same bits.
-    fn factor_tail(&self, v: &mut [f64], next: &[usize]) {
-        #[cfg(target_arch = "x86_64")]
-        if crate::wide::has_avx512() {
-            #[allow(
-                unsafe_code,
-                reason = "an AVX-512 function, called after the check above"
-            )]
-            // SAFETY: the processor supports AVX-512 F and VL (`has_avx512`).
-            unsafe {
-                self.factor_tail_avx512(v, next);
-            }
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if crate::wide::has_avx2() {
-            #[allow(unsafe_code, reason = "an AVX2 function, called after the check above")]
-            // SAFETY: the processor supports AVX2 (`has_avx2`).
-            unsafe {
-                self.factor_tail_avx2(v, next);
-            }
-            return;
-        }
-        self.factor_tail_rows::<4>(v, next);
-    }
-
-    /// `factor_tail_rows` compiled for AVX2, four rows per pass.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn factor_tail_avx2(&self, v: &mut [f64], next: &[usize]) {
-        self.factor_tail_rows::<4>(v, next);
-    }
-
-    /// `factor_tail_rows` compiled for AVX-512 (F and VL: 32 registers), eight rows per pass.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx512f,avx512vl")]
-    fn factor_tail_avx512(&self, v: &mut [f64], next: &[usize]) {
-        self.factor_tail_rows::<8>(v, next);
-    }
-
     /// The dense tail of `factor`: its block gathered row-major, the sparse columns' updates
     /// subtracted (each column's entries in the tail, pair by pair, in column order as the
-    /// left-looking loop takes them), then factored by rows with four-lane dot products over
-    /// contiguous prefixes instead of the column loop's scattered updates, with `factor`'s
-    /// pivot rule against the original diagonal. `next[k]` is the position of column `k`'s
-    /// first entry in the tail. (Measured on the benchmark's defer-swap 100×100 market, one
-    /// solve: 534 → 503 M instructions with the tail dense, 477 M with the pair loop below.)
-    /// `R`: rows taken per pass against the pivot row.
-    #[inline(always)]
-    fn factor_tail_rows<const R: usize>(&self, v: &mut [f64], next: &[usize]) {
+    /// left-looking loop takes them), then factored as a dense matrix by `dense_chol` (two
+    /// pivot columns per pass, as many rows per pass as the processor's registers hold, the
+    /// same bits on every build) with `factor`'s pivot rule against the original diagonal.
+    /// `next[k]` is the position of column `k`'s first entry in the tail. (Measured on the
+    /// benchmark's defer-swap 100×100 market, one solve: 534 → 503 M instructions with the tail
+    /// dense, 477 M with the pair loop below; on defer-swap 300×300, the dense part by
+    /// `dense_chol` instead of one pivot column per pass, 27% → 17.5% of the perf samples.)
+    fn factor_tail(&self, v: &mut [f64], next: &[usize]) {
         let (m, t) = (self.m, self.tail);
         let n = m - t;
         // Tail column j's entries are the rows j + 1.. in order: slot of (t + b, t + a), b > a.
@@ -421,36 +379,17 @@ impl Symbolic {
                 }
             }
         }
-        for j in 0..n {
-            let (done, rest) = block.split_at_mut((j + 1) * n);
-            let lj = &mut done[j * n..(j + 1) * n];
-            let mut d = lj[j] - crate::dense_chol::dot(&lj[..j], &lj[..j]);
-            // Written so that NaN also lands here (`factor`'s rule).
-            // `v[t + j]` still holds the original diagonal: the tail's slots of `v` are only
-            // written back at the end.
-            if d.is_nan() || d <= 1e-13 * v[t + j].abs() || d <= 0.0 {
-                d = 1e64;
-            }
-            let d = d.sqrt();
-            lj[j] = d;
-            let lj = &lj[..j];
-            // `R` rows against the pivot row per pass (each load of it serves `R` products;
-            // `dot_block` keeps `dot`'s bits), the rows past the last whole group one by one.
-            let mut groups = rest.chunks_exact_mut(R * n);
-            for group in &mut groups {
-                let mut rows = group.chunks_exact_mut(n);
-                let block_r: [&mut [f64]; R] =
-                    std::array::from_fn(|_| rows.next().unwrap_or_default());
-                let prefixes: [&[f64]; R] = std::array::from_fn(|i| &block_r[i][..j]);
-                let sums = crate::dense_chol::dot_block::<R, 1>(prefixes, [lj]);
-                for (r, [s]) in block_r.into_iter().zip(sums) {
-                    r[j] = (r[j] - s) / d;
-                }
-            }
-            for r in groups.into_remainder().chunks_exact_mut(n) {
-                r[j] = (r[j] - crate::dense_chol::dot(&r[..j], lj)) / d;
-            }
-        }
+        // The block factored as a dense matrix (`dense_chol`: two pivot columns per pass over
+        // the rows below), its pivots judged against the original diagonal — `v`'s tail slots
+        // still hold it; they are only written back below — with `factor`'s huge value.
+        crate::dense_chol::factor_with(
+            n,
+            &mut block,
+            crate::dense_chol::Pivots {
+                reference: Some(&v[t..m]),
+                huge: 1e64,
+            },
+        );
         for a in 0..n {
             v[t + a] = block[a * n + a];
             for b in a + 1..n {
@@ -744,37 +683,6 @@ mod tests {
                 want[i]
             );
         }
-    }
-
-    /// The dense tail takes as many rows per pass as the processor's registers hold (`wide.rs`);
-    /// every grouping and the dispatched build must give the bits of the baseline's four, or
-    /// responses would differ between machines. A tail of 37 columns leaves remainders for both
-    /// groupings; the test fails if a group's sums are mixed or a remainder row is skipped.
-    #[test]
-    fn the_dense_tail_gives_the_same_bits_in_every_grouping() {
-        let m = 60;
-        let pairs = arrowhead_and_block(m, 23, |i| i % 7);
-        let sym = Symbolic::new(m, &pairs);
-        assert!(m - sym.tail >= 30, "tail of {}", m - sym.tail);
-        let dense = dominant(m, &pairs, 0.5);
-        let bits = |v: &Values| v.v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
-        // The sparse columns as `factor` takes them, then the tail `R` rows at a time.
-        let factored = |rows: usize| {
-            let mut vals = values_of(&sym, &dense);
-            let next = sym.factor_columns(&mut vals.v);
-            match rows {
-                1 => sym.factor_tail_rows::<1>(&mut vals.v, &next),
-                4 => sym.factor_tail_rows::<4>(&mut vals.v, &next),
-                _ => sym.factor_tail_rows::<8>(&mut vals.v, &next),
-            }
-            bits(&vals)
-        };
-        let mut dispatched = values_of(&sym, &dense);
-        assert!(sym.factor(&mut dispatched));
-        let want = factored(4);
-        assert_eq!(bits(&dispatched), want, "the dispatched build");
-        assert_eq!(factored(1), want, "one row per pass");
-        assert_eq!(factored(8), want, "eight rows per pass");
     }
 
     #[test]
