@@ -290,6 +290,11 @@ mod tests {
         full
     }
 
+    /// Whether two factors agree bit for bit.
+    fn same_bits(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
     /// The lower triangle of a full matrix in `Dense`'s storage.
     fn lower(dense: &Dense, full: &[f64]) -> Vec<f64> {
         let m = dense.dim();
@@ -339,10 +344,7 @@ mod tests {
             let mut baseline = a.clone();
             factor_lower::<2>(m, &mut baseline, Pivots::OWN);
             assert!(dense.factor(&mut a));
-            let same = a
-                .iter()
-                .zip(&baseline)
-                .all(|(x, y)| x.to_bits() == y.to_bits());
+            let same = same_bits(&a, &baseline);
             assert!(
                 same,
                 "m={m}: the dispatched factor differs from the baseline build"
@@ -366,10 +368,7 @@ mod tests {
                     4 => factor_lower::<4>(m, &mut got, Pivots::OWN),
                     _ => factor_lower::<8>(m, &mut got, Pivots::OWN),
                 }
-                let same = got
-                    .iter()
-                    .zip(&baseline)
-                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                let same = same_bits(&got, &baseline);
                 assert!(same, "m={m}: {r} rows per pass differ from two");
             }
         }
@@ -413,10 +412,7 @@ mod tests {
                 runs.push((r, got));
             }
             for (r, got) in runs {
-                let same = got
-                    .iter()
-                    .zip(&baseline)
-                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                let same = same_bits(&got, &baseline);
                 assert!(
                     same,
                     "m={m}: {r} rows per pass (0: dispatched) differ from two"
