@@ -338,7 +338,8 @@ impl Symbolic {
 
     /// The dense tail of `factor`: its block gathered row-major, the sparse columns' updates
     /// subtracted (each column's entries in the tail, pair by pair, in column order as the
-    /// left-looking loop takes them), then factored as a dense matrix by `dense_chol` (two
+    /// left-looking loop takes them; four columns of one supernode together, the same bits),
+    /// then factored as a dense matrix by `dense_chol` (two
     /// pivot columns per pass, as many rows per pass as the processor's registers hold, the
     /// same bits on every build) with `factor`'s pivot rule against the original diagonal.
     /// `next[k]` is the position of column `k`'s first entry in the tail. (Measured on the
@@ -362,13 +363,41 @@ impl Symbolic {
         // rows and values are taken once and the pairs walk them as slices. (All of them as one
         // dense product `B Bᵀ` was slower: `B` is about a quarter full, measured.)
         let mut local: Vec<usize> = Vec::with_capacity(n);
-        for (k, &first) in next.iter().enumerate().take(t) {
-            let entries = first..self.colptr[k + 1];
+        let mut k = 0;
+        while k < t {
+            let entries = next[k]..self.colptr[k + 1];
+            // Four columns of one supernode hold the same tail rows: each entry of the block is
+            // then loaded and stored once for their four subtractions, made in column order.
+            let quad = k + 4 <= t && (k..k + 3).all(|c| self.same_below[c]);
             if entries.is_empty() {
+                k += 1;
                 continue;
             }
             local.clear();
             local.extend(self.row[entries.clone()].iter().map(|&r| r - t));
+            let len = local.len();
+            if quad {
+                let c: [&[f64]; 4] =
+                    std::array::from_fn(|q| &v[m + next[k + q]..m + next[k + q] + len]);
+                for (c1, &r1) in local.iter().enumerate() {
+                    let out = &mut block[r1 * n..(r1 + 1) * n];
+                    let l1: [f64; 4] = std::array::from_fn(|q| c[q][c1]);
+                    for ((((&r2, &a), &b), &e), &f) in
+                        local[..=c1].iter().zip(c[0]).zip(c[1]).zip(c[2]).zip(c[3])
+                    {
+                        if let Some(o) = out.get_mut(r2) {
+                            let mut x = *o;
+                            x -= l1[0] * a;
+                            x -= l1[1] * b;
+                            x -= l1[2] * e;
+                            x -= l1[3] * f;
+                            *o = x;
+                        }
+                    }
+                }
+                k += 4;
+                continue;
+            }
             let vals = &v[m + entries.start..m + entries.end];
             for (c1, (&r1, &l1)) in local.iter().zip(vals).enumerate() {
                 let out = &mut block[r1 * n..(r1 + 1) * n];
@@ -378,6 +407,7 @@ impl Symbolic {
                     }
                 }
             }
+            k += 1;
         }
         // The block factored as a dense matrix (`dense_chol`: two pivot columns per pass over
         // the rows below), its pivots judged against the original diagonal — `v`'s tail slots
@@ -498,9 +528,10 @@ mod tests {
         }
     }
 
-    /// The runs of a supernode's columns (gathered once, updated over contiguous values) must
-    /// give the bits of the same columns taken one by one, on patterns made of overlapping
-    /// cliques as the interior point's Newton matrices are.
+    /// The runs of a supernode's columns (gathered once, updated over contiguous values, four
+    /// per pass; and four at a time into the dense tail) must give the bits of the same columns
+    /// taken one by one, on patterns made of overlapping cliques as the interior point's Newton
+    /// matrices are.
     #[test]
     fn supernode_runs_give_the_bits_of_column_by_column() {
         let mut runs_used = 0;
