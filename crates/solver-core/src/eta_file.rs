@@ -83,11 +83,11 @@ impl EtaFile {
     }
 
     /// Append the eta of a pivot on row `r` whose column, in the current basis's coordinates,
-    /// is the sparse `entries` (the rebuild's columns that meet no earlier pivot row).
-    fn push_sparse(&mut self, r: usize, entries: &[(usize, f64)]) {
+    /// has the nonzeros `entries` (`(row, value)`; the pivot is the entry in row `r`).
+    fn push_entries(&mut self, r: usize, entries: impl IntoIterator<Item = (usize, f64)>) {
         self.row.push(r);
         let mut pivot = 0.0;
-        for &(k, a) in entries {
+        for (k, a) in entries {
             if k == r {
                 pivot += a;
             } else if a != 0.0 {
@@ -102,15 +102,7 @@ impl EtaFile {
     /// Append the eta of a pivot on row `r` with the entering column `alpha` (in the current
     /// basis's coordinates, `B⁻¹ a`).
     pub(crate) fn push(&mut self, r: usize, alpha: &[f64]) {
-        self.row.push(r);
-        self.pivot.push(alpha[r]);
-        for (k, &a) in alpha.iter().enumerate() {
-            if k != r && a != 0.0 {
-                self.idx.push(k);
-                self.val.push(a);
-            }
-        }
-        self.start.push(self.idx.len());
+        self.push_entries(r, alpha.iter().copied().enumerate());
     }
 
     /// The product form of the basis whose columns are `columns` (sparse `(row, value)`
@@ -253,7 +245,7 @@ impl Rebuild<'_> {
         if transformed {
             self.file.push(r, &self.alpha);
         } else {
-            self.file.push_sparse(r, &self.columns[c]);
+            self.file.push_entries(r, self.columns[c].iter().copied());
         }
         self.free_row[r] = false;
         self.place[c] = r;

@@ -324,6 +324,16 @@ impl Layout {
     }
 }
 
+/// An interior point keeps every usable edge slightly positive: flow below this share of the
+/// quantity scale is its dust, far below any tolerance of §3, and is dropped so that a
+/// settlement lists only real trades.
+const DUST: f64 = 1e-9;
+
+/// The interior points' dust on `market` (`DUST` of its quantity scale).
+pub(crate) fn dust(market: &Market) -> f64 {
+    DUST * quantity_scale(market)
+}
+
 /// Solve the Nash program over the face; returns the flow per edge (`x`) and the seller's
 /// share per edge, or `None` if the method did not converge (the caller falls back).
 #[must_use]

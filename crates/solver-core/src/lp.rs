@@ -132,10 +132,15 @@ struct Simplex<'a> {
 }
 
 impl Simplex<'_> {
+    /// The `(row, value)` entries of structural column `j < n`.
+    fn structural(&self, j: usize) -> &[(usize, f64)] {
+        &self.entries[self.col_start[j]..self.col_start[j + 1]]
+    }
+
     /// Visit the nonzeros of column `j` (structural, or `−e_i` for logical `n + i`).
     fn for_col(&self, j: usize, mut f: impl FnMut(usize, f64)) {
         if j < self.n {
-            for &(k, a) in &self.entries[self.col_start[j]..self.col_start[j + 1]] {
+            for &(k, a) in self.structural(j) {
                 f(k, a);
             }
         } else {
@@ -212,7 +217,7 @@ impl Simplex<'_> {
         for j in 0..self.n {
             let v = self.x[j];
             if v != 0.0 {
-                for &(k, a) in &self.entries[self.col_start[j]..self.col_start[j + 1]] {
+                for &(k, a) in self.structural(j) {
                     activity[k] += a * v;
                 }
             }

@@ -904,16 +904,9 @@ fn nash_on_face(
         return column_generation(market, face, w, columns, deadline, window_ms, carry)
             .map(|(col, _)| (col, None));
     }
-    // 2c. The interior point itself. It keeps every usable edge slightly positive: drop the dust
-    //     (far below any tolerance of §3) so that the settlement lists only real trades.
-    let dust = 1e-9 * quantity_scale(market);
-    let ipm = ipm.map(|(mut x, s)| {
-        x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
-        (x, s)
-    });
+    // 2c. The interior point itself, without its dust (`interior_column`).
     let mut near_miss = false;
-    if let Some(x) = ipm.and_then(|(x, _)| onto_face(market, face, x)) {
-        let col = split_allocation(market, &x);
+    if let Some(col) = ipm.and_then(|(x, _)| interior_column(market, face, x)) {
         let gap = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?.gap;
         if gap <= FIRST_ORDER_STOP {
             return Ok((col, None));
@@ -1281,7 +1274,6 @@ fn edge_generation(
             subset[e] |= xe > 0.0 && face.edge_allowed[e];
         }
     }
-    let dust = 1e-9 * quantity_scale(market);
     let mut best: Option<(Column, f64)> = None;
     let mut since_best = 0;
     // Set when a round stopped early added no edge: the next solves the same subset to the end.
@@ -1310,8 +1302,7 @@ fn edge_generation(
         // more rounds than with tight solves; without them, fewer).
         let mut early: Option<Result<(Column, Probe)>> = None;
         let solved = {
-            let mut stop = |x: &[f64], _: &[f64]| match round_column(market, face, x.to_vec(), dust)
-            {
+            let mut stop = |x: &[f64], _: &[f64]| match interior_column(market, face, x.to_vec()) {
                 None => false,
                 Some(col) => {
                     match probe_face(market, face, w, &col.u, deadline, window_ms, carry) {
@@ -1345,8 +1336,7 @@ fn edge_generation(
         ) = match early {
             Some(round) => round?,
             None => {
-                let Some(col) = solved.and_then(|(x, _)| round_column(market, face, x, dust))
-                else {
+                let Some(col) = solved.and_then(|(x, _)| interior_column(market, face, x)) else {
                     return Ok(near_miss(best));
                 };
                 let probe = probe_face(market, face, w, &col.u, deadline, window_ms, carry)?;
@@ -1383,9 +1373,10 @@ fn edge_generation(
     Ok(near_miss(best))
 }
 
-/// A round's allocation as a column: its dust dropped (see step 2c of `nash_on_face`),
+/// An interior point's allocation as a column: its dust dropped (`frontier_ipm::dust`),
 /// projected onto the face, split exactly; `None` when it is too far off the face to project.
-fn round_column(market: &Market, face: &Face, mut x: Vec<f64>, dust: f64) -> Option<Column> {
+fn interior_column(market: &Market, face: &Face, mut x: Vec<f64>) -> Option<Column> {
+    let dust = crate::frontier_ipm::dust(market);
     x.iter_mut().filter(|v| **v < dust).for_each(|v| *v = 0.0);
     onto_face(market, face, x).map(|x| split_allocation(market, &x))
 }

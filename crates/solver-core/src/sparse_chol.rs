@@ -366,9 +366,6 @@ impl Symbolic {
         let mut k = 0;
         while k < t {
             let entries = next[k]..self.colptr[k + 1];
-            // Four columns of one supernode hold the same tail rows: each entry of the block is
-            // then loaded and stored once for their four subtractions, made in column order.
-            let quad = k + 4 <= t && (k..k + 3).all(|c| self.same_below[c]);
             if entries.is_empty() {
                 k += 1;
                 continue;
@@ -376,7 +373,9 @@ impl Symbolic {
             local.clear();
             local.extend(self.row[entries.clone()].iter().map(|&r| r - t));
             let len = local.len();
-            if quad {
+            // Four columns of one supernode hold the same tail rows: each entry of the block is
+            // then loaded and stored once for their four subtractions, made in column order.
+            if k + 4 <= t && (k..k + 3).all(|c| self.same_below[c]) {
                 let c: [&[f64]; 4] =
                     std::array::from_fn(|q| &v[m + next[k + q]..m + next[k + q] + len]);
                 for (c1, &r1) in local.iter().enumerate() {

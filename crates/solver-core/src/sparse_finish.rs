@@ -38,7 +38,6 @@
 use crate::bipartite_ipm::Grid;
 use crate::deadline::Deadline;
 use crate::market::Market;
-use crate::relax::quantity_scale;
 
 /// A grid face's surplus as `v_b − c_s`.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +88,7 @@ pub fn exchanged(
     deadline: Deadline,
 ) -> Option<Vec<f64>> {
     let (ns, nb) = (grid.supply.len(), grid.demand.len());
-    let dust = 1e-9 * quantity_scale(market);
+    let dust = crate::frontier_ipm::dust(market);
     // Seller-owned quantity seller × buyer, buyer-owned quantity buyer × seller: each owner's
     // cells are one contiguous row.
     let mut by_seller = vec![0.0; ns * nb];
