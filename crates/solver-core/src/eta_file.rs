@@ -283,6 +283,8 @@ mod tests {
     #[test]
     fn rebuilt_bases_solve_and_stay_right_after_pivots() {
         let mut next = rng(7);
+        // Cases and pivots actually checked: a run that skipped them all would prove nothing.
+        let (mut checked, mut pivots) = (0, 0);
         for case in 0..200 {
             let legs = 3 + (next() * 40.0) as usize;
             let ratios = (next() * 4.0) as usize;
@@ -335,9 +337,11 @@ mod tests {
                 }
             };
             check(&file, &columns, &place, case as u64);
+            checked += 1;
             // Pivots: a new edge column replaces the basic one at a position whose entry in
             // it is large enough, as the simplex's ratio test would pick.
             let (mut columns, mut place) = (columns, place);
+            let mut taken = 0;
             for step in 0..10 {
                 let u = (next() * legs as f64) as usize;
                 let v = (next() * legs as f64) as usize;
@@ -359,9 +363,20 @@ mod tests {
                 columns[leaving] = col;
                 place[leaving] = r;
                 check(&file, &columns, &place, 1000 + step);
+                taken += 1;
             }
-            assert!(file.growth() > 0 || columns.len() == m);
+            // Every pivot appends an eta; none leaves the file as rebuilt.
+            assert_eq!(
+                file.growth() > 0,
+                taken > 0,
+                "case {case}: growth after {taken} pivots"
+            );
+            pivots += taken;
         }
+        assert!(
+            checked >= 150 && pivots >= 1000,
+            "{checked} bases, {pivots} pivots checked"
+        );
     }
 
     /// Columns that are not independent are refused.
