@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { validateReport } from '../src/report';
-import { runBench } from '../src/run';
+import { runBench, solvePlan } from '../src/run';
 
 describe('runBench (smoke, one small case)', () => {
   it('fails the run when NASH disagrees with HiGHS and LEMON on W*, and still writes a valid report', async () => {
@@ -38,4 +38,14 @@ describe('runBench (smoke, one small case)', () => {
     expect(report.errors.some((e) => e.includes('fails verify'))).toBe(false);
     expect(report.budgets).toEqual([]);
   }, 60_000);
+});
+
+describe('solve runs', () => {
+  it('take at least 100 runs where a p99 budget judges the case, so its p99 is not one maximum', () => {
+    for (const size of ['20x20', '100x100', '300x300']) expect(solvePlan('full', 'plain', size).minRuns).toBe(100);
+    expect(solvePlan('full', 'plain', '50x50').minRuns).toBeLessThan(100);
+    expect(solvePlan('full', 'constrained', '300x300').minRuns).toBeLessThan(100);
+    // The budget still ends a fast case's runs; only the floor moves.
+    expect(solvePlan('full', 'plain', '300x300').budgetMs).toBe(solvePlan('full', 'plain', '50x50').budgetMs);
+  });
 });
