@@ -38,6 +38,7 @@ pub mod error;
 mod eta_file;
 pub mod flow;
 pub mod frontier_ipm;
+pub mod grid_polish;
 pub mod jcs;
 pub mod limits;
 pub mod lp;
