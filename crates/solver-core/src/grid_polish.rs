@@ -222,14 +222,57 @@ struct Equations {
     parties: usize,
     /// Per grid row (sellers, then buyers): its party row, `usize::MAX` when it has none.
     party_row: Vec<usize>,
-    /// Per variable: `(row, coefficient)`, party rows first.
-    entries: Vec<Vec<(usize, f64)>>,
+    /// Per variable: its rows and coefficients, party rows first.
+    entries: Vec<Entries>,
+    /// Per variable: the slots of its row pairs `(i, j ≤ i)` in `Entries::pairs` order.
+    slots: Vec<[usize; 6]>,
+    /// Per party row: its diagonal slot.
+    diagonal: Vec<usize>,
     /// Weight per party row.
     weight: Vec<f64>,
     /// Scaled total per leg row, and its market leg.
     total: Vec<f64>,
     leg: Vec<usize>,
     symbolic: Symbolic,
+}
+
+/// A variable's column: at most three rows (a trade: its credited party and its two legs; a
+/// split's credit: its two parties), kept inline — a pattern has hundreds of them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entries {
+    rows: [usize; 3],
+    coef: [f64; 3],
+    len: usize,
+}
+
+impl Entries {
+    fn push(&mut self, row: Option<usize>, coef: f64) {
+        if let Some(r) = row {
+            self.rows[self.len] = r;
+            self.coef[self.len] = coef;
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.rows[..self.len]
+            .iter()
+            .copied()
+            .zip(self.coef[..self.len].iter().copied())
+    }
+
+    /// The row pairs `(i, j)`, `j ≤ i`, with their products, in the order of `slots`.
+    fn pairs(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        (0..self.len).flat_map(move |i| {
+            (0..=i).map(move |j| (self.rows[i], self.rows[j], self.coef[i] * self.coef[j]))
+        })
+    }
+}
+
+impl AsRef<[usize]> for Entries {
+    fn as_ref(&self) -> &[usize] {
+        &self.rows[..self.len]
+    }
 }
 
 impl Equations {
@@ -276,36 +319,45 @@ impl Equations {
             }
         }
         let row = |rows: &[usize], g: usize| (rows[g] != usize::MAX).then_some(rows[g]);
-        let mut entries: Vec<Vec<(usize, f64)>> = Vec::with_capacity(pattern.len());
+        let mut entries: Vec<Entries> = Vec::with_capacity(pattern.len());
         let mut splits = Vec::new();
         for &(k, owner) in pattern {
             let surplus = market.edges[grid.edge[k]].surplus;
             let (s, b) = (seller_of(k), buyer_of(k));
-            let mut e = Vec::with_capacity(3);
+            let mut e = Entries::default();
             let credited = if owner == Owner::Seller { s } else { b };
-            e.extend(row(&party_row, credited).map(|r| (r, surplus)));
-            e.extend(row(&leg_row, s).map(|r| (r, 1.0)));
-            e.extend(row(&leg_row, b).map(|r| (r, 1.0)));
+            e.push(row(&party_row, credited), surplus);
+            e.push(row(&leg_row, s), 1.0);
+            e.push(row(&leg_row, b), 1.0);
             entries.push(e);
             if owner == Owner::Split {
-                let mut t = Vec::with_capacity(2);
-                t.extend(row(&party_row, s).map(|r| (r, 1.0)));
-                t.extend(row(&party_row, b).map(|r| (r, -1.0)));
+                let mut t = Entries::default();
+                t.push(row(&party_row, s), 1.0);
+                t.push(row(&party_row, b), -1.0);
                 splits.push(t);
             }
         }
         entries.extend(splits);
         let m = parties + leg.len();
-        let symbolic = Symbolic::from_cliques(
-            m,
-            entries
-                .iter()
-                .map(|e| e.iter().map(|&(r, _)| r).collect::<Vec<_>>()),
-        );
+        let symbolic = Symbolic::from_cliques(m, entries.iter());
+        let slot = |i: usize, j: usize| symbolic.slot(i, j).unwrap_or(usize::MAX);
+        let slots = entries
+            .iter()
+            .map(|e| {
+                let mut at = [usize::MAX; 6];
+                for (p, (i, j, _)) in e.pairs().enumerate() {
+                    at[p] = slot(i, j);
+                }
+                at
+            })
+            .collect();
+        let diagonal = (0..parties).map(|p| slot(p, p)).collect();
         Self {
             parties,
             party_row,
             entries,
+            slots,
+            diagonal,
             weight,
             total,
             leg,
@@ -327,7 +379,7 @@ impl Equations {
         let utilities = |y: &[f64]| {
             let mut v = vec![0.0; np];
             for (e, &yk) in self.entries.iter().zip(y) {
-                for &(r, c) in e.iter().filter(|&&(r, _)| r < np) {
+                for (r, c) in e.iter().filter(|&(r, _)| r < np) {
                     v[r] += c * yk;
                 }
             }
@@ -354,7 +406,7 @@ impl Equations {
             let mut scale1 = 0.0_f64;
             for (k, e) in self.entries.iter().enumerate() {
                 let (mut c_mu, mut a_lam) = (0.0, 0.0);
-                for &(r, c) in e {
+                for (r, c) in e.iter() {
                     if r < np {
                         c_mu += c * mu[r];
                     } else {
@@ -367,7 +419,7 @@ impl Equations {
             let r2: Vec<f64> = (0..np).map(|p| mu[p] * v[p] - self.weight[p]).collect();
             let mut r4: Vec<f64> = self.total.iter().map(|&t| -t).collect();
             for (e, &yk) in self.entries.iter().zip(&y) {
-                for &(r, c) in e.iter().filter(|&&(r, _)| r >= np) {
+                for (r, c) in e.iter().filter(|&(r, _)| r >= np) {
                     r4[r - np] += c * yk;
                 }
             }
@@ -400,8 +452,8 @@ impl Equations {
                     .iter()
                     .map(|e| {
                         e.iter()
-                            .filter(|&&(r, _)| r < np)
-                            .map(|&(r, c)| phi[r] * c * c)
+                            .filter(|&(r, _)| r < np)
+                            .map(|(r, c)| phi[r] * c * c)
                             .sum::<f64>()
                     })
                     .fold(0.0_f64, f64::max);
@@ -409,26 +461,22 @@ impl Equations {
             }
             let mut ry = r1;
             for (k, e) in self.entries.iter().enumerate() {
-                for &(r, c) in e.iter().filter(|&&(r, _)| r < np) {
+                for (r, c) in e.iter().filter(|&(r, _)| r < np) {
                     ry[k] += c * a[r];
                 }
             }
             values.v.iter_mut().for_each(|x| *x = 0.0);
-            for e in &self.entries {
-                for (i, &(r1, c1)) in e.iter().enumerate() {
-                    for &(r2, c2) in &e[..=i] {
-                        let slot = self.symbolic.slot(r1, r2)?;
-                        values.v[slot] += c1 * c2;
-                    }
+            for (e, slots) in self.entries.iter().zip(&self.slots) {
+                for ((_, _, product), &slot) in e.pairs().zip(slots) {
+                    *values.v.get_mut(slot)? += product;
                 }
             }
-            for (p, f) in phi.iter().enumerate() {
-                let slot = self.symbolic.slot(p, p)?;
-                values.v[slot] += delta / f;
+            for (&slot, f) in self.diagonal.iter().zip(&phi) {
+                *values.v.get_mut(slot)? += delta / f;
             }
             let mut rhs = vec![0.0; m];
             for (e, &r) in self.entries.iter().zip(&ry) {
-                for &(row, c) in e {
+                for (row, c) in e.iter() {
                     rhs[row] += c * r;
                 }
             }
@@ -442,7 +490,7 @@ impl Equations {
             let mut dy = vec![0.0; y.len()];
             for (k, e) in self.entries.iter().enumerate() {
                 let mut d = ry[k];
-                for &(row, c) in e {
+                for (row, c) in e.iter() {
                     d -= c * rhs[row];
                 }
                 dy[k] = d / delta;

@@ -65,8 +65,10 @@ impl Symbolic {
         let words = m.div_ceil(64);
         let mut adj = vec![0u64; m * words];
         let mut mask = vec![0u64; words];
+        let mut members: Vec<usize> = Vec::new();
         for clique in cliques {
-            let members: Vec<usize> = clique.as_ref().iter().copied().filter(|&a| a < m).collect();
+            members.clear();
+            members.extend(clique.as_ref().iter().copied().filter(|&a| a < m));
             mask.iter_mut().for_each(|w| *w = 0);
             for &a in &members {
                 mask[a / 64] |= 1u64 << (a % 64);
