@@ -170,20 +170,20 @@ const DENSE_MIN_FILL: f64 = 0.25;
 const DENSE_MIN_FACTOR_FILL: f64 = 0.5;
 
 /// How `K` is stored and factored.
-enum Pattern {
+pub(crate) enum Pattern {
     Sparse(Symbolic),
     Dense(Dense),
 }
 
 impl Pattern {
-    fn values(&self) -> Vec<f64> {
+    pub(crate) fn values(&self) -> Vec<f64> {
         match self {
             Self::Sparse(sym) => sym.values().v,
             Self::Dense(dense) => dense.values(),
         }
     }
 
-    fn slot(&self, i: usize, j: usize) -> Option<usize> {
+    pub(crate) fn slot(&self, i: usize, j: usize) -> Option<usize> {
         match self {
             Self::Sparse(sym) => sym.slot(i, j),
             Self::Dense(dense) => dense.slot(i, j),
@@ -198,7 +198,7 @@ impl Pattern {
         }
     }
 
-    fn factor(&self, values: &mut Vec<f64>) -> bool {
+    pub(crate) fn factor(&self, values: &mut Vec<f64>) -> bool {
         match self {
             Self::Sparse(sym) => {
                 let mut v = crate::sparse_chol::Values {
@@ -212,7 +212,7 @@ impl Pattern {
         }
     }
 
-    fn solve(&self, values: &[f64], rhs: &mut [f64]) {
+    pub(crate) fn solve(&self, values: &[f64], rhs: &mut [f64]) {
         match self {
             Self::Sparse(sym) => sym.solve_slice(values, rhs),
             Self::Dense(dense) => dense.solve(values, rhs),

@@ -37,7 +37,9 @@
 
 use crate::bipartite_ipm::Grid;
 use crate::deadline::Deadline;
+use crate::dense_chol::Dense;
 use crate::frontier_ipm::leg_fixed;
+use crate::frontier_ipm::Pattern;
 use crate::market::Market;
 use crate::relax::{quantity_scale, Face};
 use crate::sparse_chol::Symbolic;
@@ -53,6 +55,9 @@ const OWNED_WITHIN: f64 = 1e-6;
 /// The proximal term `δ`, relative to the largest entry of the objective's Newton matrix
 /// (1e-11 of it let the degenerate directions drift; 1e-3 to 1e-7 converged alike).
 const PROXIMAL: f64 = 1e-7;
+/// Systems of at most this many rows are factored densely: below it the minimum-degree
+/// analysis costs more than the dense factor it saves (plain 20×20 components, 20–30 rows).
+const DENSE_UP_TO: usize = 48;
 /// Newton steps per pattern.
 const MAX_STEPS: usize = 40;
 /// Patterns tried (the first, then each repaired one).
@@ -233,7 +238,7 @@ struct Equations {
     /// Scaled total per leg row, and its market leg.
     total: Vec<f64>,
     leg: Vec<usize>,
-    symbolic: Symbolic,
+    pattern: Pattern,
 }
 
 /// A variable's column: at most three rows (a trade: its credited party and its two legs; a
@@ -339,8 +344,12 @@ impl Equations {
         }
         entries.extend(splits);
         let m = parties + leg.len();
-        let symbolic = Symbolic::from_cliques(m, entries.iter());
-        let slot = |i: usize, j: usize| symbolic.slot(i, j).unwrap_or(usize::MAX);
+        let pattern = if m <= DENSE_UP_TO {
+            Pattern::Dense(Dense::new(m))
+        } else {
+            Pattern::Sparse(Symbolic::from_cliques(m, entries.iter()))
+        };
+        let slot = |i: usize, j: usize| pattern.slot(i, j).unwrap_or(usize::MAX);
         let slots = entries
             .iter()
             .map(|e| {
@@ -361,7 +370,7 @@ impl Equations {
             weight,
             total,
             leg,
-            symbolic,
+            pattern,
         }
     }
 
@@ -396,7 +405,7 @@ impl Equations {
         let mut kept = (Vec::new(), Vec::new(), Vec::new());
         let mut since_best = 0;
         let mut delta = 0.0;
-        let mut values = self.symbolic.values();
+        let mut values = self.pattern.values();
         for _ in 0..MAX_STEPS {
             if deadline.passed() {
                 return None;
@@ -465,14 +474,14 @@ impl Equations {
                     ry[k] += c * a[r];
                 }
             }
-            values.v.iter_mut().for_each(|x| *x = 0.0);
+            values.iter_mut().for_each(|x| *x = 0.0);
             for (e, slots) in self.entries.iter().zip(&self.slots) {
                 for ((_, _, product), &slot) in e.pairs().zip(slots) {
-                    *values.v.get_mut(slot)? += product;
+                    *values.get_mut(slot)? += product;
                 }
             }
             for (&slot, f) in self.diagonal.iter().zip(&phi) {
-                *values.v.get_mut(slot)? += delta / f;
+                *values.get_mut(slot)? += delta / f;
             }
             let mut rhs = vec![0.0; m];
             for (e, &r) in self.entries.iter().zip(&ry) {
@@ -483,10 +492,10 @@ impl Equations {
             for (l, &r) in r4.iter().enumerate() {
                 rhs[np + l] += delta * r;
             }
-            if !self.symbolic.factor(&mut values) {
+            if !self.pattern.factor(&mut values) {
                 return None;
             }
-            self.symbolic.solve(&values, &mut rhs);
+            self.pattern.solve(&values, &mut rhs);
             let mut dy = vec![0.0; y.len()];
             for (k, e) in self.entries.iter().enumerate() {
                 let mut d = ry[k];
