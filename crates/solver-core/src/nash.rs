@@ -15,7 +15,9 @@
 //!    (`frontier_ipm.rs`). An interior point trades on nearly every edge of its face: on a grid
 //!    with additive surplus (plain markets) exchange moves (`sparse_finish.rs`) thin its
 //!    allocation to a few trades per party with the same leg totals and utilities, so such a
-//!    component is solved whole at any size; other components are solved whole as long as the
+//!    component is solved whole at any size, and Newton's method on the thinned answer's
+//!    pattern (`grid_polish.rs`) takes its utilities from the interior point's 1e-8 to
+//!    rounding; other components are solved whole as long as the
 //!    trades of the components solved whole fit the response (`INTERIOR_TRADES_MAX`),
 //!    else by edge generation (the interior-point solve over a sparse subset of its edges,
 //!    grown by the oracle's support and near-tight edges until the test passes over the whole
