@@ -52,6 +52,11 @@ const TRADE_BELOW: f64 = 1e-5;
 /// A trade whose one side's credit is at most this share of its surplus is owned by the other
 /// side.
 const OWNED_WITHIN: f64 = 1e-6;
+/// An owned trade's owner may look richer than the other side (a smaller `π = w / u`) by at
+/// most this share of `π`: two sides at one level agree only to the equations' residual. A
+/// larger difference means the exact split would give the trade to the other side, and the
+/// answer is refused (the first-order test that follows bounds what is left).
+const OWNER_LEVEL: f64 = 1e-6;
 /// The proximal term `δ`, relative to the largest entry of the objective's Newton matrix
 /// (1e-11 of it let the degenerate directions drift; 1e-3 to 1e-7 converged alike).
 const PROXIMAL: f64 = 1e-7;
@@ -158,7 +163,6 @@ pub fn polish(
                 left = true;
                 continue;
             }
-
             let owner = match owner {
                 Owner::Split if credit < 0.0 => {
                     left = true;
@@ -197,8 +201,8 @@ pub fn polish(
                 out[e] = y[p] * scale;
                 let surplus = market.edges[e].surplus * out[e];
                 credit[e] = match owner {
-                    Owner::Seller if ps >= pb * (1.0 - OWNED_WITHIN) => surplus,
-                    Owner::Buyer if pb >= ps * (1.0 - OWNED_WITHIN) => 0.0,
+                    Owner::Seller if ps >= pb * (1.0 - OWNER_LEVEL) => surplus,
+                    Owner::Buyer if pb >= ps * (1.0 - OWNER_LEVEL) => 0.0,
                     Owner::Split => {
                         t += 1;
                         (y[t - 1] * scale).clamp(0.0, surplus)
