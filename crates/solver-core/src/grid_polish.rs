@@ -378,8 +378,8 @@ impl Equations {
         }
     }
 
-    /// Newton's method from `(y, λ)` (μ from the utilities); the solution `(y, λ)`, or `None`
-    /// when it does not converge.
+    /// Newton's method from `(y, λ)` (μ from the utilities); the best iterate `(y, λ, μ)` when
+    /// its residual reaches `SOLVED`, else `None`.
     #[allow(clippy::type_complexity)] // the solution's three parts, each used by the caller
     fn solve(
         &self,
