@@ -28,12 +28,14 @@
 //! Each step is taken with a small proximal term `δ ‖dy‖²` — the least-change step among the
 //! many — and reduced to a symmetric positive definite system over the party and leg rows,
 //! `([C; A][C; A]ᵀ + diag(δ Φ⁻¹, 0)) [dz; dλ] = …`, factored by `sparse_chol` (each variable
-//! touches at most three rows, so the system is as sparse as the pattern).
+//! touches at most three rows, so the system is as sparse as the pattern; densely up to
+//! `DENSE_UP_TO` rows).
 //!
-//! The result is only a candidate: the caller splits its allocation exactly and keeps it only
-//! when its Nash objective is no lower and the first-order test passes; a step that leaves the
-//! pattern (a quantity below zero, a split outside its trade's surplus) changes the pattern and
-//! starts again, a few times at most.
+//! A step that leaves the pattern (a quantity below zero, a split outside its trade's surplus)
+//! changes the pattern and starts again, a few times at most; an answer whose owned trades have
+//! the richer side as owner is refused. The result is only a candidate: the caller keeps it
+//! only when it is on the face and its Nash objective is no lower, and the first-order bound
+//! at its leg prices then decides as for the interior point's answer.
 
 use crate::bipartite_ipm::Grid;
 use crate::deadline::Deadline;
@@ -146,19 +148,22 @@ pub fn polish(
             .collect();
         let lam: Vec<f64> = system.leg.iter().map(|&l| leg_price[l] * scale).collect();
         let (y, lam, mu) = system.solve(start, lam, deadline)?;
+        // Per trade of the pattern, its seller's credit when split (the variables after the
+        // trades', in pattern order, as `Equations::of` lays them out), else 0.
+        let mut split_credits = y[pattern.len()..].iter();
+        let credits: Vec<f64> = pattern
+            .iter()
+            .map(|&(_, owner)| match owner {
+                Owner::Split => split_credits.next().copied().unwrap_or(0.0),
+                _ => 0.0,
+            })
+            .collect();
         // The pattern's own bounds: every trade positive, every split within its surplus.
         let mut repaired = Vec::with_capacity(pattern.len());
         let mut left = false;
-        let mut t = pattern.len();
         for (p, &(k, owner)) in pattern.iter().enumerate() {
-            let q = y[p];
+            let (q, credit) = (y[p], credits[p]);
             let surplus = market.edges[grid.edge[k]].surplus * q;
-            let credit = if owner == Owner::Split {
-                t += 1;
-                y[t - 1]
-            } else {
-                0.0
-            };
             if q <= 0.0 {
                 left = true;
                 continue;
@@ -194,7 +199,6 @@ pub fn polish(
             }
             let mut out = vec![0.0; market.edges.len()];
             let mut credit = vec![0.0; market.edges.len()];
-            let mut t = pattern.len();
             for (p, &(k, owner)) in pattern.iter().enumerate() {
                 let e = grid.edge[k];
                 let (ps, pb) = (pi[k / nb], pi[ns + k % nb]);
@@ -203,10 +207,7 @@ pub fn polish(
                 credit[e] = match owner {
                     Owner::Seller if ps >= pb * (1.0 - OWNER_LEVEL) => surplus,
                     Owner::Buyer if pb >= ps * (1.0 - OWNER_LEVEL) => 0.0,
-                    Owner::Split => {
-                        t += 1;
-                        (y[t - 1] * scale).clamp(0.0, surplus)
-                    }
+                    Owner::Split => (credits[p] * scale).clamp(0.0, surplus),
                     _ => return None,
                 };
             }

@@ -889,26 +889,14 @@ fn nash_on_face(
             // Where that bound leaves room, Newton's method on the answer's pattern
             // (`grid_polish.rs`) takes its utilities from the interior point's 1e-8 to
             // rounding, and its own leg prices bound the gap at rounding.
-            if let (Some(y0), Some(b)) = (&leg_dual, bound) {
-                if b > POLISH_ABOVE {
-                    if let Some(p) = crate::grid_polish::polish(
-                        market, face, grid, w, &col.x, &col.share, y0, deadline,
-                    )
-                    .filter(|p| on_face(market, face, &p.x))
-                    {
-                        let u = utilities(market, &p.x, &p.share);
-                        let (new, old) = (nash_value(w, &u), nash_value(w, &col.u));
-                        if new >= old - 1e-13 * old.abs().max(1.0) {
-                            bound = Some(dual_gap(market, face, w, &u, &p.leg_price));
-                            col = Column {
-                                u,
-                                x: p.x,
-                                share: p.share,
-                            };
-                            leg_dual = Some(p.leg_price);
-                        }
-                    }
-                }
+            let polished = leg_dual
+                .as_ref()
+                .filter(|_| bound.is_some_and(|b| b > POLISH_ABOVE))
+                .and_then(|y| polished_column(market, face, grid, w, &col, y, deadline));
+            if let Some((p, y)) = polished {
+                bound = Some(dual_gap(market, face, w, &p.u, &y));
+                col = p;
+                leg_dual = Some(y);
             }
             if let (Some(y), Some(b)) = (leg_dual, bound) {
                 if b <= FIRST_ORDER_STOP {
@@ -977,6 +965,32 @@ fn dual_gap(market: &Market, face: &Face, w: &[f64], u: &[f64], y: &[f64]) -> f6
         }
         _ => f64::INFINITY,
     }
+}
+
+/// `col`, the exactly split answer on `face`'s grid, polished by Newton's method on its pattern
+/// (`grid_polish.rs`) from the leg prices `y`, with the polish's own leg prices: `None` when the
+/// polish fails, leaves the face, or lowers the Nash objective.
+fn polished_column(
+    market: &Market,
+    face: &Face,
+    grid: &crate::bipartite_ipm::Grid,
+    w: &[f64],
+    col: &Column,
+    y: &[f64],
+    deadline: Deadline,
+) -> Option<(Column, Vec<f64>)> {
+    let p = crate::grid_polish::polish(market, face, grid, w, &col.x, &col.share, y, deadline)
+        .filter(|p| on_face(market, face, &p.x))?;
+    let u = utilities(market, &p.x, &p.share);
+    let (new, old) = (nash_value(w, &u), nash_value(w, &col.u));
+    (new >= old - 1e-13 * old.abs().max(1.0)).then(|| {
+        let polished = Column {
+            u,
+            x: p.x,
+            share: p.share,
+        };
+        (polished, p.leg_price)
+    })
 }
 
 /// The interior point's grid answers are polished (`grid_polish.rs`) only when its own leg
@@ -1435,21 +1449,9 @@ fn interior_column(market: &Market, face: &Face, mut x: Vec<f64>) -> Option<Colu
 
 /// The column with the best Nash objective.
 fn best_column(market: &Market, w: &[f64], columns: Vec<Column>) -> Column {
-    let score = |c: &Column| -> f64 {
-        (0..market.parties.len())
-            .filter(|&i| w[i] > 0.0)
-            .map(|i| {
-                if c.u[i] > 0.0 {
-                    w[i] * c.u[i].ln()
-                } else {
-                    f64::NEG_INFINITY
-                }
-            })
-            .sum()
-    };
     let mut best: Option<(f64, Column)> = None;
     for c in columns {
-        let s = score(&c);
+        let s = nash_value(&w[..market.parties.len()], &c.u);
         if best.as_ref().is_none_or(|(b, _)| s > *b) {
             best = Some((s, c));
         }
