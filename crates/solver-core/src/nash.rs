@@ -617,6 +617,15 @@ fn parties_of(market: &Market, edges: &[bool]) -> Vec<bool> {
     inside
 }
 
+/// The weights `w` of the parties `inside` (a mask over all parties), 0 for the others: one
+/// component's Nash program counts its own parties only.
+fn weights_within(w: &[f64], inside: &[bool]) -> Vec<f64> {
+    w.iter()
+        .zip(inside)
+        .map(|(&wi, &i)| if i { wi } else { 0.0 })
+        .collect()
+}
+
 /// The face restricted to one component: its edges only, and the legs of other components
 /// held at 0 (they have no edge left).
 fn component_face(market: &Market, face: &Face, edges: &[bool]) -> Face {
@@ -684,12 +693,7 @@ fn nash_by_components(
     let mut unpriced = false;
     let mut jobs = Vec::new();
     for edges in components {
-        let in_component = parties_of(market, edges);
-        let w_c: Vec<f64> = w
-            .iter()
-            .zip(&in_component)
-            .map(|(&wi, &inside)| if inside { wi } else { 0.0 })
-            .collect();
+        let w_c = weights_within(w, &parties_of(market, edges));
         if probe.gap_over(edges, &w_c) <= FIRST_ORDER_STOP {
             // The first column is the exact split of the first allocation, and the split
             // separates over components: this part is already right (and comes with no
@@ -1761,11 +1765,7 @@ mod tests {
             .expect("probe");
             let components = face_components(&market, &face, &w);
             for edges in &components {
-                let w_c: Vec<f64> = w
-                    .iter()
-                    .zip(&parties_of(&market, edges))
-                    .map(|(&wi, &i)| if i { wi } else { 0.0 })
-                    .collect();
+                let w_c = weights_within(&w, &parties_of(&market, edges));
                 let oracle_gap = probe.gap_over(edges, &w_c);
                 let gap = exchange_gap(&market, &face, edges, &w, &columns[0])
                     .expect("an exchange gains on a plain component");
@@ -1833,11 +1833,7 @@ mod tests {
             for edges in face_components(&market, &face, &w) {
                 let sub = component_face(&market, &face, &edges);
                 let inside = parties_of(&market, &edges);
-                let w_c: Vec<f64> = w
-                    .iter()
-                    .zip(&inside)
-                    .map(|(&x, &i)| if i { x } else { 0.0 })
-                    .collect();
+                let w_c = weights_within(&w, &inside);
                 let Some(grid) = crate::bipartite_ipm::Grid::of(&market, &sub) else {
                     continue;
                 };
